@@ -1,0 +1,41 @@
+# The two commands a new user needs:  `make run`  (chat with the assistant)  and  `make test`.
+# Both set up what is missing first; nothing is retrained unless data, domain or config changed.
+SHELL := /bin/bash
+PY := .venv/bin/python
+RASA := .venv/bin/rasa
+export TF_CPP_MIN_LOG_LEVEL := 2
+export RASA_TELEMETRY_ENABLED := false
+
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+MODEL := models/current.tar.gz
+
+.PHONY: run shell test bench setup model lock clean
+
+run: model           ## chat: action server + Rasa server (REST, socket.io) on loopback
+	$(PY) -m bot run
+
+shell: model         ## staff: rasa shell with the same model and actions
+	$(PY) -m bot shell
+
+test: model          ## everything: unit, action, data validation, test stories, NLU floor, integration
+	$(PY) -m pytest
+
+bench: model         ## benchmark against the real servers; writes bench/reports/<date>.{json,md}
+	$(PY) -m bench
+
+setup: .venv/.installed-lock.sha256
+
+.venv/.installed-lock.sha256: requirements.lock scripts/setup.sh
+	bash scripts/setup.sh
+
+model: setup $(MODEL)
+
+$(MODEL): $(TRAINING_INPUTS) | setup
+	$(RASA) train --fixed-model-name current --out models
+	touch $@
+
+lock:                ## re-resolve requirements.in into requirements.lock
+	bash scripts/lock.sh
+
+clean:
+	rm -rf models var results .pytest_cache

@@ -1,0 +1,219 @@
+"""Train both configurations on the same data, serve each on loopback, and measure it.
+
+Writes bench/reports/<UTC timestamp>.json and .md and prints the ratios against Rasa's default.
+Every figure comes from this run; nothing is carried over from earlier reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import operator
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.evaluation import read_nlu_examples, score
+from bot.paths import HELD_OUT_NLU, ROOT
+from bot.servers import running_stack
+
+BENCH = ROOT / "bench"
+CONFIGS = {"project": ROOT / "config.yml", "rasa_default": BENCH / "default_config.yml"}
+# What is measured: (name, config, stock). "rasa_default" isolates the configuration (same servers);
+# "stock_rasa_default" is Rasa's default config served by plain `rasa run` (one worker, Rasa's own
+# stores), which is what an unmodified `rasa init` assistant does.
+VARIANTS = [("project", "project", False), ("rasa_default", "rasa_default", False),
+            ("stock_rasa_default", "rasa_default", True)]
+
+
+def train(config: Path, out_dir: Path, name: str) -> tuple[Path, float]:
+    started = time.perf_counter()
+    subprocess.run(
+        [str(Path(sys.executable).parent / "rasa"), "train", "--config", str(config), "--out", str(out_dir),
+         "--fixed-model-name", name, "--force"],
+        cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_TELEMETRY_ENABLED": "false"},
+    )
+    return out_dir / f"{name}.tar.gz", time.perf_counter() - started
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def latency_summary(latencies: list[float], elapsed: float) -> dict[str, float]:
+    return {
+        "messages": len(latencies),
+        "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
+        "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
+        "mean_ms": round(statistics.mean(latencies) * 1000, 1),
+        "messages_per_second": round(len(latencies) / elapsed, 1),
+    }
+
+
+async def conversation(session: aiohttp.ClientSession, url: str, texts: list[str]) -> list[float]:
+    """One patient sending `texts` one after another; returns each message's round-trip time."""
+    sender = f"bench-{uuid.uuid4().hex}"
+    latencies = []
+    for text in texts:
+        started = time.perf_counter()
+        async with session.post(url, json={"sender": sender, "message": text}) as response:
+            body = await response.json()
+            if response.status != 200 or not body:
+                raise RuntimeError(f"bad reply {response.status}: {body}")
+        latencies.append(time.perf_counter() - started)
+    return latencies
+
+
+async def load(url: str, texts: list[str], parallel: int, rounds: int, turns: int) -> dict[str, float]:
+    """`rounds` waves of `parallel` simultaneous conversations, each `turns` messages long."""
+    latencies: list[float] = []
+    offset = 0
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+        await conversation(session, url, texts[:3])  # warm-up
+        started = time.perf_counter()
+        for _ in range(rounds):
+            scripts = []
+            for _ in range(parallel):
+                scripts.append([texts[(offset + t) % len(texts)] for t in range(turns)])
+                offset += turns
+            for result in await asyncio.gather(*(conversation(session, url, s) for s in scripts)):
+                latencies.extend(result)
+        elapsed = time.perf_counter() - started
+    return latency_summary(latencies, elapsed)
+
+
+def process_tree(pid: int) -> list[int]:
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += [int(child) for child in (task / "children").read_text().split()]
+    return [pid] + [p for child in children for p in process_tree(child)]
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The kernel's high-water mark of resident memory (VmHWM), summed over the process and its
+    children (the Sanic workers): an upper bound on the tree's peak, since they may not peak together."""
+    total_kib = 0
+    for member in process_tree(pid):
+        for line in Path(f"/proc/{member}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                total_kib += int(line.split()[1])
+    return round(total_kib / 1024, 1)
+
+
+def measure(model: Path, run_dir: Path, args: argparse.Namespace, stock: bool) -> dict[str, Any]:
+    examples = read_nlu_examples(HELD_OUT_NLU)
+    texts = [example.text for example in examples]
+    started = time.perf_counter()
+    with running_stack(model, run_dir, tracker_db=run_dir / "tracker.db", stock=stock) as stack:
+        ready = time.perf_counter() - started
+        predictions = {text: stack.parse(text)["intent"]["name"] for text in dict.fromkeys(texts)}
+        overall, per_intent = score(examples, predictions.__getitem__)
+        strict, _ = score(examples, predictions.__getitem__, correct=operator.eq)
+        url = f"{stack.rasa_url}/webhooks/rest/webhook"
+        sequential = asyncio.run(load(url, texts, parallel=1, rounds=args.rounds * 5, turns=args.turns))
+        concurrent = asyncio.run(load(url, texts, parallel=args.concurrency, rounds=args.rounds, turns=args.turns))
+        memory = {p.name: peak_rss_mib(p.process.pid) for p in stack.processes}
+    return {
+        "startup_to_ready_seconds": round(ready, 1),
+        "held_out_accuracy": round(overall.accuracy, 4),
+        "held_out_strict_intent_accuracy": round(strict.accuracy, 4),
+        "held_out_examples": overall.total,
+        "accuracy_per_intent": {intent: round(s.accuracy, 3) for intent, s in sorted(per_intent.items())},
+        "misses": [{"intent": e.intent, "predicted": got, "text": e.text} for e, got in overall.misses],
+        "sequential": sequential,
+        f"concurrent_{args.concurrency}": concurrent,
+        "peak_memory_mib": memory,
+    }
+
+
+def machine() -> dict[str, Any]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem_kib = int(Path("/proc/meminfo").read_text().split()[1])
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_kib / 1024**2, 1),
+            "python": platform.python_version(), "platform": platform.platform()}
+
+
+def markdown(report: dict[str, Any], concurrency: int) -> str:
+    key = f"concurrent_{concurrency}"
+    rows = [
+        ("Held-out answer accuracy", "held_out_accuracy", None),
+        ("Held-out strict intent accuracy", "held_out_strict_intent_accuracy", None),
+        ("Training time (s)", "training_seconds", None),
+        ("Start-up incl. model load (s)", "startup_to_ready_seconds", None),
+        ("Sequential p50 / p95 (ms)", "sequential", ("p50_ms", "p95_ms")),
+        (f"{concurrency} concurrent p50 / p95 (ms)", key, ("p50_ms", "p95_ms")),
+        (f"{concurrency} concurrent messages/s", key, ("messages_per_second",)),
+        ("Peak memory Rasa / actions (MiB)", "peak_memory_mib", ("rasa", "actions")),
+    ]
+    lines = [f"# Benchmark {report['date']}", "", f"Machine: {report['machine']['cpu']}, "
+             f"{report['machine']['cores']} cores, {report['machine']['memory_gib']} GiB, "
+             f"Python {report['machine']['python']}. Command: `make bench`.", "",
+             "| | this project | Rasa default config, same servers | Rasa default config, stock `rasa run` |",
+             "|---|---|---|---|"]
+    for title, field, parts in rows:
+        cells = []
+        for name, _, _ in VARIANTS:
+            value = report["configs"][name][field]
+            cells.append(" / ".join(str(value[p]) for p in parts) if parts else str(value))
+        lines.append(f"| {title} | " + " | ".join(cells) + " |")
+    lines += ["", "Ratios (this project ÷ baseline):", ""]
+    for baseline, ratios in report["ratios"].items():
+        lines.append(f"- {baseline}: " + ", ".join(f"{name} {value}" for name, value in ratios.items()))
+    lines += ["", "Per-intent held-out accuracy (this project):", "",
+              "| intent | accuracy |", "|---|---|"]
+    lines += [f"| {i} | {a} |" for i, a in report["configs"]["project"]["accuracy_per_intent"].items()]
+    lines += ["", "Misses (this project):", ""]
+    lines += [f"- `{m['intent']}` → `{m['predicted']}`: {m['text']}" for m in report["configs"]["project"]["misses"]]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--turns", type=int, default=10, help="messages per conversation")
+    parser.add_argument("--rounds", type=int, default=3, help="waves of concurrent conversations")
+    args = parser.parse_args()
+    now = dt.datetime.now(dt.timezone.utc)
+    work = BENCH / "tmp"
+    report: dict[str, Any] = {"date": now.isoformat(timespec="seconds"), "machine": machine(),
+                              "settings": vars(args), "configs": {}}
+    trained = {}
+    for name, config in CONFIGS.items():
+        print(f"[{name}] training…", flush=True)
+        trained[name] = train(config, work / "models", name)
+        print(f"[{name}] trained in {trained[name][1]:.0f}s", flush=True)
+    for name, config_name, stock in VARIANTS:
+        print(f"[{name}] serving and measuring…", flush=True)
+        model, seconds = trained[config_name]
+        result = measure(model, work / name, args, stock)
+        report["configs"][name] = {"training_seconds": round(seconds, 1), **result}
+    key = f"concurrent_{args.concurrency}"
+    ours = report["configs"]["project"]
+    report["ratios"] = {}
+    for baseline in ("rasa_default", "stock_rasa_default"):
+        other = report["configs"][baseline]
+        report["ratios"][f"vs {baseline}"] = {
+            "throughput": round(ours[key]["messages_per_second"] / other[key]["messages_per_second"], 2),
+            "p95_latency": round(ours[key]["p95_ms"] / other[key]["p95_ms"], 2),
+            "training_time": round(ours["training_seconds"] / other["training_seconds"], 2),
+            "held_out_accuracy": round(ours["held_out_accuracy"] / other["held_out_accuracy"], 3),
+        }
+    out = BENCH / "reports" / now.strftime("%Y-%m-%dT%H%M%SZ")
+    out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
+    out.with_suffix(".md").write_text(markdown(report, args.concurrency))
+    print(markdown(report, args.concurrency))
+    print(f"wrote {out.with_suffix('.json').relative_to(ROOT)} and .md")
+    return 0

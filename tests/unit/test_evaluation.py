@@ -1,0 +1,33 @@
+from pathlib import Path
+
+from bot.evaluation import Example, read_nlu_examples, score
+
+
+def test_reads_examples_in_file_order(tmp_path: Path):
+    path = tmp_path / "nlu.yml"
+    path.write_text('version: "3.1"\nnlu:\n- intent: a\n  examples: |\n    - one\n    - two\n'
+                    '- synonym: x\n  examples: |\n    - y\n- intent: b\n  examples: |\n    - three\n')
+    assert read_nlu_examples(path) == [Example("a", "one"), Example("a", "two"), Example("b", "three")]
+
+
+def test_fallbacks_count_as_misses():
+    examples = [Example("a", "1"), Example("a", "2"), Example("b", "3"), Example("b", "4")]
+    predictions = {"1": "a", "2": "nlu_fallback", "3": "b", "4": "a"}
+    overall, per_intent = score(examples, predictions.__getitem__)
+    assert (overall.correct, overall.total, overall.accuracy) == (2, 4, 0.5)
+    assert per_intent["a"].accuracy == 0.5
+    assert per_intent["b"].misses == [(Example("b", "4"), "a")]
+
+
+def test_declining_an_off_topic_message_either_way_is_a_correct_answer():
+    examples = [Example("out_of_scope", "weather"), Example("out_of_scope", "poem"), Example("faq_pain", "hurt?")]
+    predictions = {"weather": "nlu_fallback", "poem": "faq_pain", "hurt?": "nlu_fallback"}
+    overall, _ = score(examples, predictions.__getitem__)
+    assert overall.correct == 1
+
+
+def test_strict_intent_accuracy_is_available():
+    import operator
+
+    overall, _ = score([Example("out_of_scope", "weather")], lambda _: "nlu_fallback", correct=operator.eq)
+    assert overall.correct == 0
