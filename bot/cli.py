@@ -1,4 +1,4 @@
-"""`python -m bot …`: run the assistant, or open the staff shell."""
+"""`python -m bot …`: run the assistant, open the staff shell, or work the staff handoff queue."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 import time
 from typing import Sequence
 
+from bot.handoff.staff_cli import add_staff_commands
 from bot.paths import MODEL, ROOT, VAR
 from bot.servers import (
     RASA,
@@ -104,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     shell_parser.add_argument("--action-port", type=int, default=5055)
     shell_parser.add_argument("--shell-port", type=int, default=5006)
     shell_parser.set_defaults(handler=shell)
+    add_staff_commands(commands)
     return parser
 
 

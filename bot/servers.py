@@ -197,13 +197,16 @@ class Stack:
         return json.loads(body)
 
 
-def start_action_server(port: int, log_dir: Path, timeout: float = 60.0) -> ManagedProcess:
+def start_action_server(
+    port: int, log_dir: Path, timeout: float = 60.0, extra_env: dict | None = None
+) -> ManagedProcess:
     if not port_is_free(port):
         raise ServerError(f"port {port} is busy: is the assistant already running?")
     managed = spawn(
         "actions",
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
         log_dir,
+        extra_env,
     )
     try:
         wait_until(managed, f"http://{HOST}:{port}/health", timeout)
@@ -262,6 +265,7 @@ def running_stack(
     action_port: int | None = None,
     auth_token: str | None = None,
     stock: bool = False,
+    extra_env: dict | None = None,
 ) -> Iterator[Stack]:
     """Run both servers for the duration of the `with` block, then stop them. `stock=True` serves
     the model with plain Rasa (the benchmark's baseline)."""
@@ -271,8 +275,12 @@ def running_stack(
         action_port=action_port or free_port(),
         auth_token=auth_token or os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24),
     )
+    # The staff CLI (resolve → resume) reads this run's API token from here.
+    token_file = run_dir / "auth_token"
+    token_file.write_text(stack.auth_token, encoding="utf-8")
+    token_file.chmod(0o600)
     try:
-        stack.processes.append(start_action_server(stack.action_port, run_dir))
+        stack.processes.append(start_action_server(stack.action_port, run_dir, extra_env=extra_env))
         endpoints = render_endpoints(run_dir, stack.action_port, tracker_db, stock=stock)
         stack.processes.append(
             start_rasa_server(model, stack.rasa_port, endpoints, run_dir, stack.auth_token, stock=stock)

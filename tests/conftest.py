@@ -8,6 +8,7 @@ import yaml
 from bot.paths import DOMAIN, MODEL
 from bot.profile import ClinicProfile, load_profile
 from bot.servers import Stack, running_stack
+from tests.servers.webhook import WebhookReceiver
 
 
 @pytest.fixture(scope="session")
@@ -31,9 +32,23 @@ def render(domain_yaml: dict, profile: ClinicProfile):
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def webhook() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="session")
+def handoff_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('handoff') / 'handoff.db'}"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, webhook: WebhookReceiver, handoff_database_url: str) -> Iterator[Stack]:
+    """The action server and Rasa server, with tickets in a temporary database and staff
+    notifications going to a local webhook receiver."""
     if not MODEL.exists():
         pytest.fail("no trained model at models/current.tar.gz: run `make test`, which trains first")
     run_dir = tmp_path_factory.mktemp("stack")
-    with running_stack(MODEL, run_dir, tracker_db=run_dir / "tracker.db") as running:
+    extra_env = {"HANDOFF_DATABASE_URL": handoff_database_url, "HANDOFF_WEBHOOK_URL": webhook.url}
+    with running_stack(MODEL, run_dir, tracker_db=run_dir / "tracker.db", extra_env=extra_env) as running:
         yield running

@@ -59,7 +59,7 @@ class ActionResult:
 
     @property
     def responses(self) -> List[str]:
-        return [message["response"] for message in self.messages]
+        return [message["response"] for message in self.messages if message.get("response")]
 
 
 def run_action(action: Action, tracker: Tracker) -> ActionResult:

@@ -33,12 +33,14 @@ def normalise(text: str) -> str:
 
 
 def rules_by_intent() -> dict[str, list[str]]:
+    """The answer each intent's rule gives, after the safety screen that every rule runs first."""
     mapping: dict[str, list[str]] = {}
     for path in (DATA / "rules").glob("*.yml"):
         for rule in yaml.safe_load(path.read_text(encoding="utf-8")).get("rules", []):
             steps = rule["steps"]
-            if len(steps) == 2 and "intent" in steps[0]:
-                mapping.setdefault(steps[0]["intent"], []).append(steps[1]["action"])
+            if "intent" in steps[0]:  # intent → action_screen_message → the answer
+                assert steps[1] == {"action": "action_screen_message"}, rule["rule"]
+                mapping.setdefault(steps[0]["intent"], []).append(steps[-1]["action"])
     return mapping
 
 

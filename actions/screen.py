@@ -1,0 +1,141 @@
+"""action_screen_message: the safety screen, run on every patient message before any answer.
+
+Every rule runs this action first, whatever intent NLU predicted (fallbacks included), so a report
+of a side effect or a contraindication reaches a person even when NLU mistakes it for a FAQ. It:
+- hands off (ticket, staff notified, conversation paused) on a report, a contraindication, an
+  emergency (after telling the patient to call the emergency number) or a request for a person;
+- asks "Is this happening to you now?" when it cannot tell, and stops the FAQ answer;
+- otherwise lets the rule's answer follow, with a caveat line first where a symptom was named.
+"""
+
+import asyncio
+import logging
+from functools import lru_cache, partial
+from typing import Any, Dict, List, Sequence
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused, EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.handoff import TicketStore, WebhookNotifier, default_database_url, open_handoff
+from bot.profile import ClinicProfile, load_profile
+from bot.replies import clarify_buttons, handoff_payload, render
+from bot.safety import Outcome, ScreenResult, screen
+
+logger = logging.getLogger(__name__)
+
+PENDING_TEXT = "screen_pending_text"
+PENDING_INTENT = "screen_pending_intent"
+CLEAR_PENDING = [SlotSet(PENDING_TEXT, None), SlotSet(PENDING_INTENT, None)]
+STOP_HERE = FollowupAction("action_listen")  # skip the rule's FAQ answer for this turn
+
+
+@lru_cache(maxsize=1)
+def ticket_store() -> TicketStore:
+    return TicketStore(default_database_url())
+
+
+@lru_cache(maxsize=1)
+def notifier() -> WebhookNotifier:
+    return WebhookNotifier.from_environment()
+
+
+class ActionScreenMessage(Action):
+    def name(self) -> str:
+        return "action_screen_message"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        profile = load_profile()
+        pending = tracker.get_slot(PENDING_TEXT)
+        if pending and intent in ("affirm", "deny"):
+            return await self.answer_to_clarification(dispatcher, tracker, domain, profile, intent == "affirm")
+        if intent == "request_human":
+            reason = "repeated_fallback" if last_bot_action(tracker) == "utter_offer_human" else "human_request"
+            return await hand_off(dispatcher, tracker, profile, reason, "routine", [], text)
+        return await self.act_on(screen(text), dispatcher, tracker, profile, text, intent, bool(pending))
+
+    async def act_on(
+        self, result: ScreenResult, dispatcher: CollectingDispatcher, tracker: Tracker,
+        profile: ClinicProfile, text: str, intent: str | None, had_pending: bool,
+    ) -> List[EventType]:
+        outcome = result.outcome
+        if outcome == Outcome.EMERGENCY:
+            dispatcher.utter_message(text=render("emergency", profile))
+        if result.hands_off:
+            return await hand_off(dispatcher, tracker, profile, result.reason, result.severity,
+                                  result.findings, text)
+        if outcome == Outcome.CLARIFY:
+            dispatcher.utter_message(text=render("clarify", profile), buttons=clarify_buttons())
+            return [SlotSet(PENDING_TEXT, text), SlotSet(PENDING_INTENT, intent), STOP_HERE]
+        if outcome == Outcome.OTHER_PERSON_EMERGENCY:
+            dispatcher.utter_message(text=render("other_person_emergency", profile))
+        elif outcome == Outcome.OTHER_PERSON:
+            dispatcher.utter_message(text=render("other_person", profile))
+        elif outcome == Outcome.ANSWER_WITH_EMERGENCY_INFO:
+            dispatcher.utter_message(text=render("emergency_info", profile))
+            dispatcher.utter_message(text=render("caveat", profile))
+        elif outcome == Outcome.ANSWER_WITH_CAVEAT:
+            dispatcher.utter_message(text=render("caveat", profile))
+        return CLEAR_PENDING if had_pending else []
+
+    async def answer_to_clarification(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any],
+        profile: ClinicProfile, happening_now: bool,
+    ) -> List[EventType]:
+        """Yes: hand off the earlier message as the patient's own. No: answer it as a question."""
+        pending_text = tracker.get_slot(PENDING_TEXT) or ""
+        if happening_now:
+            result = screen(pending_text)
+            reason, severity = personal_reason(result)
+            if severity == "emergency":
+                dispatcher.utter_message(text=render("emergency", profile))
+            return await hand_off(dispatcher, tracker, profile, reason, severity, result.findings, pending_text)
+        dispatcher.utter_message(text=render("clarify_denied", profile))
+        answer = f"utter_{tracker.get_slot(PENDING_INTENT)}"
+        if answer in domain.get("responses", {}):
+            dispatcher.utter_message(response=answer)
+        return [*CLEAR_PENDING, STOP_HERE]
+
+
+def personal_reason(result: ScreenResult) -> tuple:
+    """The patient says the earlier message is about them, now: escalate what it named."""
+    categories = {finding["category"] for finding in result.findings}
+    if "red_flag" in categories:
+        return "emergency", "emergency"
+    if "side_effect" in categories or not categories:
+        return "side_effect", result.severity if result.reason == "side_effect" else "routine"
+    return "contraindication", "routine"
+
+
+def last_bot_action(tracker: Tracker) -> str | None:
+    for event in reversed(tracker.events[:-1]):
+        if event.get("event") == "action" and event.get("name") not in ("action_listen", "action_screen_message"):
+            return event.get("name")
+    return None
+
+
+async def hand_off(
+    dispatcher: CollectingDispatcher, tracker: Tracker, profile: ClinicProfile, reason: str,
+    severity: str, findings: Sequence[Dict[str, Any]], trigger: str,
+) -> List[EventType]:
+    """Write the ticket, notify staff, tell the patient what happens next, and pause the bot.
+    If the ticket cannot be written the patient is still told how to reach the clinic."""
+    try:
+        record = partial(
+            open_handoff, ticket_store(), notifier(), conversation_id=tracker.sender_id,
+            channel=tracker.get_latest_input_channel() or "unknown", reason=reason, severity=severity,
+            findings=list(findings), trigger_message=trigger, clinic_name=profile.name,
+        )
+        ticket = await asyncio.get_running_loop().run_in_executor(None, record)
+        message_key = "human_request" if reason in ("human_request", "repeated_fallback") else "handoff"
+        text, ticket_id = render(message_key, profile, ticket=ticket.id), ticket.id
+    except Exception:
+        logger.exception("HANDOFF TICKET NOT RECORDED for conversation %s (%s, %s)",
+                         tracker.sender_id, reason, severity)
+        text, ticket_id = render("handoff_without_ticket", profile), None
+    dispatcher.utter_message(text=text, json_message=handoff_payload(ticket_id, reason, severity, profile))
+    return [*CLEAR_PENDING, ConversationPaused()]

@@ -1,0 +1,39 @@
+"""The assistant's safety and handoff wording (content/safety_messages.yml), filled in with the
+clinic profile, plus the machine-readable handoff payload for the web widget and channels."""
+
+from functools import lru_cache
+from typing import Any
+
+import yaml
+
+from bot.paths import ROOT
+from bot.profile import ClinicProfile
+
+MESSAGES = ROOT / "content" / "safety_messages.yml"
+
+
+@lru_cache(maxsize=1)
+def messages() -> dict[str, Any]:
+    return yaml.safe_load(MESSAGES.read_text(encoding="utf-8"))
+
+
+def render(key: str, profile: ClinicProfile, **values: Any) -> str:
+    return " ".join(str(messages()[key]).split()).format(**profile.as_slots(), **values)
+
+
+def clarify_buttons() -> list[dict[str, str]]:
+    return [dict(button) for button in messages()["clarify_buttons"]]
+
+
+def handoff_payload(ticket: int | None, reason: str, severity: str, profile: ClinicProfile) -> dict[str, Any]:
+    """What the web widget and channels need to show the "connecting you with our team" state."""
+    return {
+        "handoff": {
+            "ticket": ticket,
+            "reason": reason,
+            "severity": severity,
+            "emergency": severity == "emergency",
+            "clinic": {"name": profile.name, "phone": profile.phone, "hours": profile.hours,
+                       "website": profile.website, "emergency_number": profile.emergency_number},
+        }
+    }

@@ -1,0 +1,134 @@
+"""The fail-safe decision table: from findings and their context to what the assistant does.
+
+Context may only lower an escalation, never raise it. Where the table is unsure it asks the
+patient ("Is this happening to you now?") or escalates; it never silently answers the FAQ.
+
+| finding            | context                                   | outcome                          |
+|--------------------|-------------------------------------------|----------------------------------|
+| red flag           | affirmed, the patient or unknown          | EMERGENCY (emergency line + handoff) |
+| red flag           | someone else                              | OTHER_PERSON_EMERGENCY (emergency line) |
+| red flag           | hypothetical or a general question        | ANSWER + emergency line          |
+| side effect        | the patient (now or in the past)          | HANDOFF (urgent/routine)         |
+| contraindication   | the patient (now, planned or possible)    | HANDOFF                          |
+| either             | someone else                              | OTHER_PERSON (they should contact their clinic) |
+| either             | hypothetical or general question          | ANSWER + "if this is happening to you now…" |
+| side effect        | a bare question with no one named         | CLARIFY                          |
+| red flag, contraindication | a bare question, no one named  | EMERGENCY, HANDOFF (fail-safe)   |
+| either             | a statement with no one named             | HANDOFF (fail-safe)              |
+| any                | negated                                   | nothing; in doubt → CLARIFY (red flag: EMERGENCY) |
+| any                | the patient and someone else in one clause | CLARIFY (red flag: EMERGENCY)   |
+| nothing named      | "is this normal?", "it's still there"     | CLARIFY                          |
+"""
+
+from dataclasses import dataclass
+from enum import IntEnum
+from functools import lru_cache
+from typing import Any
+
+from bot.safety.detector import LEXICON, Analysis, Finding, read_yaml
+
+
+class Outcome(IntEnum):
+    """Ordered: when findings disagree, the highest outcome wins."""
+
+    ANSWER = 0
+    ANSWER_WITH_CAVEAT = 1
+    ANSWER_WITH_EMERGENCY_INFO = 2
+    OTHER_PERSON = 3
+    CLARIFY = 4
+    OTHER_PERSON_EMERGENCY = 5
+    HANDOFF = 6
+    EMERGENCY = 7
+
+
+EMERGENCY_LINE = {Outcome.EMERGENCY, Outcome.OTHER_PERSON_EMERGENCY, Outcome.ANSWER_WITH_EMERGENCY_INFO}
+SEVERITY_ORDER = {"routine": 0, "urgent": 1, "emergency": 2}
+
+
+@dataclass(frozen=True)
+class ScreenResult:
+    outcome: Outcome
+    reason: str | None  # emergency | side_effect | contraindication, when handing off
+    severity: str | None  # emergency | urgent | routine, when handing off
+    emergency_line: bool
+    findings: tuple[dict[str, Any], ...]
+
+    @property
+    def hands_off(self) -> bool:
+        return self.outcome in (Outcome.HANDOFF, Outcome.EMERGENCY)
+
+
+def finding_outcome(finding: Finding) -> Outcome:
+    modifiers, person = finding.modifiers, finding.experiencer
+    red_flag = finding.category == "red_flag"
+    if "negated" in modifiers:
+        if "negation_in_doubt" not in modifiers:
+            return Outcome.ANSWER
+        return Outcome.EMERGENCY if red_flag else Outcome.CLARIFY
+    if person == "mixed":
+        return Outcome.EMERGENCY if red_flag else Outcome.CLARIFY
+    # A person named only in another sentence does not make a general question personal ("is
+    # hair shedding normal? asking before I commit").
+    personal = person == "first" and "person_outside_sentence" not in modifiers
+    general = "hypothetical" in modifiers or ("generic" in modifiers and not personal)
+    if "treatment_target" in modifiers and finding.category == "side_effect" and finding.severity == "routine":
+        return Outcome.ANSWER  # "can meso help my acne scars?": what they want treated, not a reaction
+    # A bare question naming a problem and no one ("bruising after meso??") may be happening now:
+    # ask about a symptom, escalate a red flag, hand off a status only the patient would mention.
+    bare_question = "question" in modifiers and person == "unknown" and not general
+    if bare_question and finding.asked_means_general:
+        general = True
+    elif bare_question and finding.category == "side_effect":
+        return Outcome.CLARIFY
+    if red_flag:
+        if general:
+            return Outcome.ANSWER_WITH_EMERGENCY_INFO
+        return Outcome.OTHER_PERSON_EMERGENCY if person == "other" else Outcome.EMERGENCY
+    if general:
+        return Outcome.ANSWER_WITH_CAVEAT
+    if person == "other":
+        return Outcome.OTHER_PERSON
+    return Outcome.HANDOFF
+
+
+@lru_cache(maxsize=1)
+def timing_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    lexicon = read_yaml(LEXICON)
+    return tuple(lexicon["weeks_later"]), tuple(lexicon["urgent_modifiers"])
+
+
+def handoff_severity(text: str, findings: list[Finding]) -> str:
+    """Lumps that appear weeks later, grow, hurt or redden are urgent (possible atypical
+    mycobacterial infection, which shows 1 to 12 weeks after treatment); "historical" never
+    lowers a report."""
+    weeks_later, urgent_modifiers = timing_words()
+    lowered = text.lower()
+    severity = "routine"
+    for finding in findings:
+        found = finding.severity
+        if finding.concept == "nodules_lumps" and any(w in lowered for w in (*weeks_later, *urgent_modifiers)):
+            found = "urgent"
+        if SEVERITY_ORDER[found] > SEVERITY_ORDER[severity]:
+            severity = found
+    return severity
+
+
+def decide(analysis: Analysis) -> ScreenResult:
+    outcomes = [(finding, finding_outcome(finding)) for finding in analysis.findings]
+    outcome = max((o for _, o in outcomes), default=Outcome.ANSWER)
+    if analysis.deictic and outcome < Outcome.CLARIFY:
+        outcome = Outcome.CLARIFY
+    reason = severity = None
+    if outcome == Outcome.EMERGENCY:
+        reason, severity = "emergency", "emergency"
+    elif outcome == Outcome.HANDOFF:
+        escalating = [f for f, o in outcomes if o == Outcome.HANDOFF]
+        reason = "side_effect" if any(f.category == "side_effect" for f in escalating) else "contraindication"
+        severity = handoff_severity(analysis.text, escalating)
+    return ScreenResult(
+        outcome=outcome,
+        reason=reason,
+        severity=severity,
+        emergency_line=any(o in EMERGENCY_LINE for _, o in outcomes),
+        findings=tuple(f.as_dict() for f in analysis.findings),
+    )

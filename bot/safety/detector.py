@@ -1,0 +1,262 @@
+"""Find side effects, red flags and contraindications in a patient's message, with their context.
+
+A spaCy pipeline on `spacy.blank("en")` (no pretrained model): a sentencizer, then two rule-based
+pipes configured from YAML data in this folder, in the manner of medspaCy:
+- `clinic_targets` marks findings from lexicon.yml (phrases, word patterns, and "near" pairs such as
+  a body part close to a swelling word);
+- `clinic_context` marks ConText-style cues from context_rules.yml and works out, for each
+  finding, whether it is negated, hypothetical, generic, about someone else, or a treatment goal.
+The pipes only describe the message; bot/safety/decision.py decides what to do.
+"""
+
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import spacy
+import yaml
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+
+HERE = Path(__file__).resolve().parent
+LEXICON = HERE / "lexicon.yml"
+CONTEXT_RULES = HERE / "context_rules.yml"
+CATEGORY_PRIORITY = {"red_flag": 0, "side_effect": 1, "contraindication": 2}
+
+if not Doc.has_extension("findings"):
+    Doc.set_extension("findings", default=[])
+
+
+@dataclass
+class Finding:
+    """One mention of a concept in the message, and what its context says about it."""
+
+    term: str
+    concept: str
+    category: str
+    severity: str
+    start: int
+    end: int
+    modifiers: set[str] = field(default_factory=set)
+    experiencer: str = "unknown"  # first | other | mixed | unknown
+    asked_means_general: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"term": self.term, "concept": self.concept, "category": self.category,
+                "modifiers": sorted(self.modifiers | {f"experiencer:{self.experiencer}"})}
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def phrase_docs(nlp: Language, phrases: Iterable[str]) -> list[Doc]:
+    return [nlp.make_doc(normalise(phrase.lower())) for phrase in phrases]
+
+
+def word_pattern(expression: str) -> dict[str, Any]:
+    return {"LOWER": {"REGEX": f"^(?:{expression})$"}}
+
+
+class TargetMatcher:
+    """Marks findings from the lexicon; where findings overlap, the more serious category and then
+    the longer span wins."""
+
+    def __init__(self, nlp: Language, lexicon_path: str) -> None:
+        self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.patterns = Matcher(nlp.vocab)
+        self.exclusions = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.concepts: dict[str, dict[str, Any]] = {}
+        lexicon = read_yaml(Path(lexicon_path))
+        self.exclusions.add("exclusion", phrase_docs(nlp, lexicon.get("exclusions", [])))
+        for concept in lexicon["concepts"]:
+            name = concept["name"]
+            self.concepts[name] = concept
+            if concept.get("phrases"):
+                self.phrases.add(name, phrase_docs(nlp, concept["phrases"]))
+            patterns = [[word_pattern(word)] for word in concept.get("words", [])]
+            for pair in concept.get("near", []):
+                first = word_pattern("|".join(pair["first"]))
+                second = word_pattern("|".join(pair["second"]))
+                gap = [{"OP": "?"}] * (int(pair.get("window", 4)) - 1)
+                patterns += [[first, *gap, second], [second, *gap, first]]
+            if patterns:
+                self.patterns.add(name, patterns)
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = [Span(doc, start, end, label=match_id)
+                 for match_id, start, end in [*self.phrases(doc), *self.patterns(doc)]]
+        excluded = [(start, end) for _, start, end in self.exclusions(doc)]
+        spans = [span for span in spans if not any(span.start < e and s < span.end for s, e in excluded)
+                 and not self._followed_by_exception(doc, span)]
+        chosen: list[Span] = []
+        for span in sorted(spans, key=self._rank):
+            if all(span.end <= other.start or span.start >= other.end for other in chosen):
+                chosen.append(span)
+        doc._.findings = [self._finding(span) for span in sorted(chosen, key=lambda s: s.start)]
+        return doc
+
+    def _followed_by_exception(self, doc: Doc, span: Span) -> bool:
+        exception = self.concepts[span.label_].get("unless_followed_by")
+        return bool(exception and span.end < len(doc) and re.fullmatch(exception, doc[span.end].lower_))
+
+    def _rank(self, span: Span) -> tuple[int, int, int]:
+        category = self.concepts[span.label_]["category"]
+        return CATEGORY_PRIORITY[category], -(span.end - span.start), span.start
+
+    def _finding(self, span: Span) -> Finding:
+        concept = self.concepts[span.label_]
+        severity = "emergency" if concept["category"] == "red_flag" else concept.get("severity", "routine")
+        return Finding(term=span.text, concept=span.label_, category=concept["category"],
+                       severity=severity, start=span.start, end=span.end,
+                       asked_means_general=bool(concept.get("asked_means_general")))
+
+
+@dataclass
+class Cue:
+    kind: str
+    start: int
+    end: int
+
+
+class ContextAnnotator:
+    """Adds ConText-style modifiers to each finding (see context_rules.yml for the cue lists)."""
+
+    KINDS = ["negation", "post_negation", "pseudo", "terminators", "negation_doubt", "hypothetical",
+             "generic", "other_person", "first_person", "treatment_target", "deictic"]
+
+    def __init__(self, nlp: Language, rules_path: str) -> None:
+        rules = read_yaml(Path(rules_path))
+        self.negation_scope = int(rules["negation_scope"])
+        self.post_negation_scope = int(rules["post_negation_scope"])
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for kind in self.KINDS:
+            self.matcher.add(kind, phrase_docs(nlp, rules[kind]))
+
+    def __call__(self, doc: Doc) -> Doc:
+        cues = self._cues(doc)
+        for finding in doc._.findings:
+            self._annotate(doc, finding, cues)
+        return doc
+
+    def _cues(self, doc: Doc) -> list[Cue]:
+        found = [Cue(doc.vocab.strings[match_id], start, end) for match_id, start, end in self.matcher(doc)]
+        pseudo = [cue for cue in found if cue.kind == "pseudo"]
+        others = [cue for cue in found if cue.kind != "pseudo"]
+        # A cue inside a pseudo phrase ("not" in "not sure") or inside a longer other-person cue
+        # ("my" in "my sister") is not a cue of its own.
+        others = [cue for cue in others if not any(overlaps(cue, p) for p in pseudo)]
+        people = [cue for cue in others if cue.kind == "other_person"]
+        return [cue for cue in others
+                if not (cue.kind == "first_person" and any(overlaps(cue, p) for p in people))]
+
+    def _annotate(self, doc: Doc, finding: Finding, cues: list[Cue]) -> None:
+        sentence = doc[finding.start].sent
+        clause_start, clause_end = self._clause(finding, sentence, cues)
+        # Only negation cues inside the finding are ignored: the "n't" of "can't breathe" is part
+        # of the finding, but "during pregnancy" still marks a general question.
+        near = [cue for cue in cues
+                if not (cue.kind in ("negation", "post_negation") and overlaps(cue, finding))]
+        in_clause = [cue for cue in near if cue.start >= clause_start and cue.end <= clause_end]
+        in_sentence = [cue for cue in near if cue.start >= sentence.start and cue.end <= sentence.end]
+        if any(c.kind == "negation" and c.end <= finding.start
+               and finding.start - c.end <= self.negation_scope for c in in_clause):
+            finding.modifiers.add("negated")
+        if any(c.kind == "post_negation" and c.start >= finding.end
+               and c.start - finding.end <= self.post_negation_scope for c in in_clause):
+            finding.modifiers.add("negated")
+        if any(c.kind == "hypothetical" and c.start < finding.start for c in in_sentence):
+            finding.modifiers.add("hypothetical")
+        if any(c.kind == "generic" for c in in_sentence):
+            finding.modifiers.add("generic")
+        if is_question(sentence):
+            finding.modifiers.add("question")
+        if any(c.kind == "treatment_target" and c.start < finding.start for c in in_sentence):
+            finding.modifiers.add("treatment_target")
+        if "negated" in finding.modifiers and any(c.kind == "negation_doubt" and c.start >= finding.start
+                                                  for c in cues):
+            finding.modifiers.add("negation_in_doubt")
+        finding.experiencer = self._experiencer(finding, in_clause, in_sentence, near)
+        if finding.experiencer != "unknown" and not any(
+                c.kind in ("first_person", "other_person") for c in in_sentence):
+            finding.modifiers.add("person_outside_sentence")
+
+    def _clause(self, finding: Finding, sentence: Span, cues: list[Cue]) -> tuple[int, int]:
+        start, end = sentence.start, sentence.end
+        for cue in cues:
+            if cue.kind != "terminators" or cue.start < sentence.start or cue.end > sentence.end:
+                continue
+            if cue.end <= finding.start:
+                start = max(start, cue.end)
+            elif cue.start >= finding.end:
+                end = min(end, cue.start)
+        return start, end
+
+    @staticmethod
+    def _experiencer(finding: Finding, in_clause: list[Cue], in_sentence: list[Cue], in_message: list[Cue]) -> str:
+        for scope in (in_clause, in_sentence, in_message):
+            kinds = {cue.kind for cue in scope if cue.kind in ("first_person", "other_person")}
+            if kinds == {"first_person", "other_person"}:
+                if scope is in_clause:
+                    return "mixed"
+                nearest = min((c for c in scope if c.kind in kinds),
+                              key=lambda c: abs(c.start - finding.start))
+                return "first" if nearest.kind == "first_person" else "other"
+            if kinds:
+                return "first" if "first_person" in kinds else "other"
+        return "unknown"
+
+
+QUESTION_STARTS = {"is", "are", "can", "could", "does", "do", "will", "would", "should", "what",
+                   "how", "why", "when", "which", "who", "whats", "what's", "any", "anyone"}
+
+
+def is_question(sentence: Span) -> bool:
+    words = [token.lower_ for token in sentence if not token.is_punct]
+    return "?" in sentence.text or bool(words and words[0] in QUESTION_STARTS)
+
+
+def overlaps(a: Any, b: Any) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+@Language.factory("clinic_targets", default_config={"lexicon_path": str(LEXICON)})
+def make_target_matcher(nlp: Language, name: str, lexicon_path: str) -> TargetMatcher:
+    return TargetMatcher(nlp, lexicon_path)
+
+
+@Language.factory("clinic_context", default_config={"rules_path": str(CONTEXT_RULES)})
+def make_context_annotator(nlp: Language, name: str, rules_path: str) -> ContextAnnotator:
+    return ContextAnnotator(nlp, rules_path)
+
+
+def normalise(text: str) -> str:
+    """Straight apostrophes and quotes, so "can’t" matches "can't"."""
+    return text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+
+
+@lru_cache(maxsize=1)
+def pipeline() -> Language:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("clinic_targets")
+    nlp.add_pipe("clinic_context")
+    return nlp
+
+
+@dataclass
+class Analysis:
+    text: str
+    findings: list[Finding]
+    deictic: bool  # "is this normal?", "it's still there": something unnamed may be happening
+
+
+def analyse(text: str) -> Analysis:
+    doc = pipeline()(normalise(text))
+    deictic = any(doc.vocab.strings[match_id] == "deictic"
+                  for match_id, _, _ in pipeline().get_pipe("clinic_context").matcher(doc))
+    return Analysis(text=text, findings=list(doc._.findings), deictic=deictic)

@@ -1,0 +1,123 @@
+"""action_screen_message on real trackers and the real domain, with a real (temporary) ticket store."""
+
+import pytest
+
+from actions import screen as screen_module
+from actions.screen import ActionScreenMessage
+from bot.handoff import TicketStore
+from tests.actions.helper import action_event, bot_event, make_tracker, run_action, user_event
+
+
+@pytest.fixture(autouse=True)
+def ticket_db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'handoff.db'}"
+    monkeypatch.setenv("HANDOFF_DATABASE_URL", url)
+    monkeypatch.delenv("HANDOFF_WEBHOOK_URL", raising=False)
+    screen_module.ticket_store.cache_clear()
+    screen_module.notifier.cache_clear()
+    yield TicketStore(url)
+    getattr(screen_module.ticket_store, "cache_clear", lambda: None)()
+
+
+def screen_turn(text, intent="faq_side_effects", earlier=(), slots=None):
+    tracker = make_tracker([*earlier, user_event(text, intent)])
+    tracker.slots.update(slots or {})
+    return run_action(ActionScreenMessage(), tracker)
+
+
+def event_names(result):
+    return [event["event"] for event in result.events]
+
+
+def payload(result):
+    return next(m["custom"] for m in result.messages if m.get("custom"))["handoff"]
+
+
+def test_a_report_under_a_wrong_faq_intent_is_still_handed_off(ticket_db):
+    result = screen_turn("my face has been swollen and hot since the injections", intent="faq_recovery")
+    assert "pause" in event_names(result)
+    (ticket,) = ticket_db.list_open()
+    assert (ticket.reason, ticket.conversation_id) == ("side_effect", "patient-1")
+    assert ticket.trigger_message == "my face has been swollen and hot since the injections"
+    assert payload(result) == {**payload(result), "ticket": ticket.id, "reason": "side_effect"}
+    assert str(ticket.id) in result.messages[0]["text"]
+
+
+def test_an_emergency_says_call_the_emergency_number_first_then_hands_off(ticket_db, profile):
+    result = screen_turn("I can't breathe and my lips are swelling", intent="faq_pain")
+    assert profile.emergency_number in result.messages[0]["text"]
+    assert payload(result)["severity"] == "emergency" and payload(result)["emergency"] is True
+    assert ticket_db.list_open()[0].severity == "emergency"
+    assert "pause" in event_names(result)
+
+
+def test_a_contraindication_is_handed_off_not_answered(ticket_db):
+    result = screen_turn("I'm 10 weeks pregnant, can I still have it?", intent="faq_eligibility")
+    assert "pause" in event_names(result)
+    assert ticket_db.list_open()[0].reason == "contraindication"
+
+
+def test_a_general_question_gets_the_caveat_and_the_answer_follows(ticket_db):
+    result = screen_turn("is bruising normal after meso?")
+    assert result.events == [] and "happening to you now" in result.messages[0]["text"]
+    assert ticket_db.list_open() == []
+
+
+def test_a_plain_question_is_left_to_the_rules(ticket_db):
+    result = screen_turn("how many sessions will I need?", intent="faq_sessions")
+    assert result.events == [] and result.messages == []
+
+
+def test_unsure_asks_with_yes_no_buttons_and_stops_the_faq_answer(ticket_db):
+    result = screen_turn("bruising after meso??")
+    (question,) = result.messages
+    assert [b["payload"] for b in question["buttons"]] == ["/affirm", "/deny"]
+    assert {"event": "followup", "name": "action_listen"} in [
+        {k: e.get(k) for k in ("event", "name")} for e in result.events]
+    assert ticket_db.list_open() == []
+
+
+def test_yes_to_the_question_hands_off_the_earlier_message(ticket_db):
+    pending = {"screen_pending_text": "bruising after meso??", "screen_pending_intent": "faq_side_effects"}
+    result = screen_turn("yes", intent="affirm", slots=pending)
+    assert "pause" in event_names(result)
+    (ticket,) = ticket_db.list_open()
+    assert ticket.trigger_message == "bruising after meso??" and ticket.reason == "side_effect"
+
+
+def test_no_to_the_question_answers_the_earlier_question(ticket_db):
+    pending = {"screen_pending_text": "bruising after meso??", "screen_pending_intent": "faq_side_effects"}
+    result = screen_turn("no", intent="deny", slots=pending)
+    assert result.responses == ["utter_faq_side_effects"]
+    assert "pause" not in event_names(result)
+    assert ticket_db.list_open() == []
+
+
+def test_asking_for_a_person_makes_a_human_request_ticket(ticket_db):
+    result = screen_turn("can I talk to a person?", intent="request_human")
+    assert "pause" in event_names(result)
+    assert ticket_db.list_open()[0].reason == "human_request"
+
+
+def test_accepting_the_offer_after_two_fallbacks_is_a_repeated_fallback_ticket(ticket_db):
+    earlier = [user_event("blorp", "nlu_fallback"), action_event("utter_ask_rephrase"), bot_event("…"),
+               user_event("zorp", "nlu_fallback"), action_event("utter_offer_human"), bot_event("…")]
+    screen_turn("/request_human", intent="request_human", earlier=earlier)
+    assert ticket_db.list_open()[0].reason == "repeated_fallback"
+
+
+def test_someone_elses_problem_gets_advice_for_them_and_no_ticket(ticket_db):
+    result = screen_turn("my sister had bruising after her meso")
+    assert "They should contact" in result.messages[0]["text"]
+    assert ticket_db.list_open() == []
+
+
+def test_when_the_ticket_cannot_be_written_the_patient_is_still_told_to_call(monkeypatch, profile):
+    def broken():
+        raise RuntimeError("database is down")
+
+    monkeypatch.setattr(screen_module, "ticket_store", broken)
+    result = screen_turn("I have a lump where I was injected")
+    assert profile.phone in result.messages[0]["text"]
+    assert payload(result)["ticket"] is None
+    assert "pause" in event_names(result)

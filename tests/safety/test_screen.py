@@ -1,0 +1,105 @@
+"""The safety screen on its own: the reference's hard cases, minimal pairs, and the fail-safe rules."""
+
+import pytest
+
+from bot.safety import Outcome, screen
+
+CASES = [
+    # red flags: the emergency line for anyone; a handoff for the patient
+    ("I can't breathe and my lips are swelling", Outcome.EMERGENCY),
+    ("cant breath properly since the injections", Outcome.EMERGENCY),
+    ("My throat feels tight and it's hard to swallow", Outcome.EMERGENCY),
+    ("the skin where they injected has gone white and cold", Outcome.EMERGENCY),
+    ("I passed out after my session", Outcome.EMERGENCY),
+    ("my vision has gone blurry since the under-eye meso", Outcome.EMERGENCY),
+    ("the pain is getting worse and worse", Outcome.EMERGENCY),
+    ("I've got a fever and the redness is spreading", Outcome.EMERGENCY),
+    ("my sister can't breathe after her meso", Outcome.OTHER_PERSON_EMERGENCY),
+    ("what if I can't breathe?", Outcome.ANSWER_WITH_EMERGENCY_INFO),
+    # personal reports, now or in the past
+    ("My face has been swollen since the injections yesterday.", Outcome.HANDOFF),
+    ("I had a rash after my treatment two weeks ago, it's gone now", Outcome.HANDOFF),
+    ("a painful lump came up three weeks after my meso", Outcome.HANDOFF),
+    ("Is it normal that my bruises are still purple after two weeks?", Outcome.HANDOFF),
+    ("I haven't noticed any bruising, just swelling.", Outcome.HANDOFF),
+    # contraindications, current or planned
+    ("I'm pregnant, can I still book?", Outcome.HANDOFF),
+    ("we're trying for a baby at the moment", Outcome.HANDOFF),
+    ("I don't take anything except Eliquis", Outcome.HANDOFF),
+    ("I'm starting warfarin next week", Outcome.HANDOFF),
+    ("I'm allergic to lidocaine", Outcome.HANDOFF),
+    ("I'm only 16", Outcome.HANDOFF),
+    # look-alikes that must not escalate
+    ("Is swelling a normal side effect?", Outcome.ANSWER_WITH_CAVEAT),
+    ("is bruising normal after meso?", Outcome.ANSWER_WITH_CAVEAT),
+    ("I don't have any swelling.", Outcome.ANSWER),
+    ("I don't take blood thinners", Outcome.ANSWER),
+    ("What if I get an infection?", Outcome.ANSWER_WITH_CAVEAT),
+    ("Can pregnant women have mesotherapy?", Outcome.ANSWER_WITH_CAVEAT),
+    ("My sister had bruising after mesotherapy.", Outcome.OTHER_PERSON),
+    ("My friend got an infection after her injections.", Outcome.OTHER_PERSON),
+    ("can meso help my acne scars?", Outcome.ANSWER),
+    ("I'm expecting my sister to come with me, is that ok?", Outcome.ANSWER),
+    ("I'm running 10 minutes late", Outcome.ANSWER),
+    ("how much does it cost?", Outcome.ANSWER),
+    # unsure: ask, never answer silently
+    ("Never had a rash before but now I do", Outcome.CLARIFY),
+    ("not swollen I think, maybe a bit", Outcome.CLARIFY),
+    ("is this normal?", Outcome.CLARIFY),
+    ("bruising after meso??", Outcome.CLARIFY),
+    ("My friend said she bruised and I bruised too", Outcome.HANDOFF),
+]
+
+
+@pytest.mark.parametrize("text, expected", CASES)
+def test_outcome(text, expected):
+    assert screen(text).outcome == expected
+
+
+@pytest.mark.parametrize("question, report", [
+    ("what if I can't breathe?", "I can't breathe"),
+    ("is swelling normal?", "my swelling isn't normal"),
+    ("I don't take blood thinners", "I don't take anything except Eliquis"),
+    ("my friend bruised after meso", "I bruised after meso"),
+    ("can diabetics have mesotherapy?", "I'm diabetic, can I have mesotherapy?"),
+])
+def test_minimal_pairs(question, report):
+    assert not screen(question).hands_off
+    assert screen(report).hands_off
+
+
+def test_red_flags_hand_off_with_emergency_severity_and_the_emergency_line():
+    result = screen("my tongue is swelling up")
+    assert (result.reason, result.severity, result.emergency_line) == ("emergency", "emergency", True)
+
+
+@pytest.mark.parametrize("text, severity", [
+    ("a painful lump came up three weeks after my meso", "urgent"),
+    ("the injection site is oozing pus", "urgent"),
+    ("I've got a little bruise on my thigh", "routine"),
+    ("I'm pregnant", "routine"),
+])
+def test_severity_comes_from_the_finding_and_its_timing(text, severity):
+    assert screen(text).severity == severity
+
+
+def test_reasons():
+    assert screen("I've got a bruise from the injections").reason == "side_effect"
+    assert screen("I'm breastfeeding").reason == "contraindication"
+
+
+def test_findings_record_term_category_and_modifiers():
+    (finding,) = screen("I don't have any swelling").findings
+    assert finding["term"] == "swelling" and finding["category"] == "side_effect"
+    assert "negated" in finding["modifiers"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀🙏", "<script>alert(1)</script>", "x" * 10_000, "¿Qué es?"])
+def test_odd_input_is_screened_without_error(text):
+    assert screen(text).outcome in Outcome
+
+
+def test_context_never_raises_an_escalation_above_what_the_finding_allows():
+    """A negated, hypothetical or general mention is never escalated by its context."""
+    for text in ["no swelling at all", "will I bruise?", "is bruising common?", "what if I'm pregnant?"]:
+        assert not screen(text).hands_off, text
