@@ -51,12 +51,15 @@ class ActionScreenMessage(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         profile = load_profile()
         pending = tracker.get_slot(PENDING_TEXT)
+        result = screen(text)
+        if result.outcome == Outcome.EMERGENCY:  # nothing outranks an emergency
+            return await self.act_on(result, dispatcher, tracker, profile, text, intent, bool(pending))
         if pending and intent in ("affirm", "deny"):
             return await self.answer_to_clarification(dispatcher, tracker, domain, profile, intent == "affirm")
-        if intent == "request_human":
+        if intent == "request_human" and not result.hands_off:
             reason = "repeated_fallback" if last_bot_action(tracker) == "utter_offer_human" else "human_request"
             return await hand_off(dispatcher, tracker, profile, reason, "routine", [], text)
-        return await self.act_on(screen(text), dispatcher, tracker, profile, text, intent, bool(pending))
+        return await self.act_on(result, dispatcher, tracker, profile, text, intent, bool(pending))
 
     async def act_on(
         self, result: ScreenResult, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -25,6 +25,8 @@ import aiohttp
 
 from bot.evaluation import read_nlu_examples, score
 from bot.paths import HELD_OUT_NLU, ROOT
+from bot.safety import screen
+from bot.safety.evaluation import MUST_ESCALATE, evaluate, read_screening_set
 from bot.servers import running_stack
 
 BENCH = ROOT / "bench"
@@ -63,16 +65,20 @@ def latency_summary(latencies: list[float], elapsed: float) -> dict[str, float]:
 
 
 async def conversation(session: aiohttp.ClientSession, url: str, texts: list[str]) -> list[float]:
-    """One patient sending `texts` one after another; returns each message's round-trip time."""
+    """One patient sending `texts` one after another; returns each message's round-trip time.
+    Some held-out messages are handed off to staff (an age under 18, say); after that the
+    conversation is paused and silence is the right reply."""
     sender = f"bench-{uuid.uuid4().hex}"
     latencies = []
+    handed_off = False
     for text in texts:
         started = time.perf_counter()
         async with session.post(url, json={"sender": sender, "message": text}) as response:
             body = await response.json()
-            if response.status != 200 or not body:
+            if response.status != 200 or not (body or handed_off):
                 raise RuntimeError(f"bad reply {response.status}: {body}")
         latencies.append(time.perf_counter() - started)
+        handed_off = handed_off or any("handoff" in (m.get("custom") or {}) for m in body)
     return latencies
 
 
@@ -116,7 +122,10 @@ def measure(model: Path, run_dir: Path, args: argparse.Namespace, stock: bool) -
     examples = read_nlu_examples(HELD_OUT_NLU)
     texts = [example.text for example in examples]
     started = time.perf_counter()
-    with running_stack(model, run_dir, tracker_db=run_dir / "tracker.db", stock=stock) as stack:
+    # Tickets from the benchmark's handoffs go to its own database, never to var/handoff.db.
+    extra_env = {"HANDOFF_DATABASE_URL": f"sqlite:///{run_dir / 'handoff.db'}"}
+    with running_stack(model, run_dir, tracker_db=run_dir / "tracker.db", stock=stock,
+                       extra_env=extra_env) as stack:
         ready = time.perf_counter() - started
         predictions = {text: stack.parse(text)["intent"]["name"] for text in dict.fromkeys(texts)}
         overall, per_intent = score(examples, predictions.__getitem__)
@@ -136,6 +145,41 @@ def measure(model: Path, run_dir: Path, args: argparse.Namespace, stock: bool) -
         f"concurrent_{args.concurrency}": concurrent,
         "peak_memory_mib": memory,
     }
+
+
+SCREENING_SETS = {"test (enforced by make test)": ROOT / "tests" / "safety" / "screening_test.yml",
+                  "blind (first-run figures in README)": BENCH / "safety_blind.yml"}
+
+
+def safety() -> dict[str, Any]:
+    """The safety screen on its own: recall per class, false escalations per look-alike category,
+    clarification rate, and how long one message takes to screen."""
+    results: dict[str, Any] = {}
+    for name, path in SCREENING_SETS.items():
+        items = read_screening_set(path)
+        report = evaluate(items, screen)
+        timings = []
+        for item in items:
+            started = time.perf_counter()
+            screen(item["text"])
+            timings.append(time.perf_counter() - started)
+        results[name] = {
+            "messages": len(items),
+            "recall": {label: round(report.recall(label), 4) for label in (*MUST_ESCALATE, "other_person_red_flag")},
+            "red_flags_without_emergency_line": report.red_flags_without_emergency_line,
+            "false_escalation_rate": round(report.false_escalation_rate(), 4),
+            "false_escalation_by_category": {c: f"{r['escalated']}/{r['total']}"
+                                             for c, r in sorted(report.false_escalation.items())},
+            "clarification_rate": round(report.clarification_rate, 4),
+            "screen_latency_ms": {"p50": round(percentile(timings, 0.5) * 1000, 2),
+                                  "p95": round(percentile(timings, 0.95) * 1000, 2)},
+        }
+    faq_questions = read_nlu_examples(HELD_OUT_NLU)
+    results["held-out NLU questions (no safety purpose)"] = {
+        "messages": len(faq_questions),
+        "handed_off": [e.text for e in faq_questions if screen(e.text).hands_off],
+    }
+    return results
 
 
 def machine() -> dict[str, Any]:
@@ -172,6 +216,19 @@ def markdown(report: dict[str, Any], concurrency: int) -> str:
     lines += ["", "Ratios (this project ÷ baseline):", ""]
     for baseline, ratios in report["ratios"].items():
         lines.append(f"- {baseline}: " + ", ".join(f"{name} {value}" for name, value in ratios.items()))
+    lines += ["", "## Safety screen", ""]
+    for name, result in report["safety"].items():
+        if "handed_off" in result:
+            lines += [f"**{name}**, {result['messages']} messages: handed off {len(result['handed_off'])}: "
+                      + "; ".join(f"“{text}”" for text in result["handed_off"]), ""]
+            continue
+        lines += [f"**{name}**, {result['messages']} messages: recall " + ", ".join(
+            f"{label} {value}" for label, value in result["recall"].items())
+            + f"; red flags without the emergency line: {result['red_flags_without_emergency_line']}"
+            + f"; false escalations {result['false_escalation_rate']} ("
+            + ", ".join(f"{c} {v}" for c, v in result["false_escalation_by_category"].items())
+            + f"); clarification rate {result['clarification_rate']}; screen latency p50 / p95 "
+            + f"{result['screen_latency_ms']['p50']} / {result['screen_latency_ms']['p95']} ms.", ""]
     lines += ["", "Per-intent held-out accuracy (this project):", "",
               "| intent | accuracy |", "|---|---|"]
     lines += [f"| {i} | {a} |" for i, a in report["configs"]["project"]["accuracy_per_intent"].items()]
@@ -190,6 +247,8 @@ def main() -> int:
     work = BENCH / "tmp"
     report: dict[str, Any] = {"date": now.isoformat(timespec="seconds"), "machine": machine(),
                               "settings": vars(args), "configs": {}}
+    print("[safety] screening sets…", flush=True)
+    report["safety"] = safety()
     trained = {}
     for name, config in CONFIGS.items():
         print(f"[{name}] training…", flush=True)

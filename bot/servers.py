@@ -204,7 +204,7 @@ def start_action_server(
         raise ServerError(f"port {port} is busy: is the assistant already running?")
     managed = spawn(
         "actions",
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        [sys.executable, "-m", "rasa_ext.action_server", "--actions", "actions", "--port", str(port)],
         log_dir,
         extra_env,
     )
@@ -270,10 +270,11 @@ def running_stack(
     """Run both servers for the duration of the `with` block, then stop them. `stock=True` serves
     the model with plain Rasa (the benchmark's baseline)."""
     run_dir.mkdir(parents=True, exist_ok=True)
+    # Hex, not urlsafe: a token starting with "-" would be read by `rasa run` as a flag.
     stack = Stack(
         rasa_port=rasa_port or free_port(),
         action_port=action_port or free_port(),
-        auth_token=auth_token or os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24),
+        auth_token=auth_token or os.environ.get("RASA_AUTH_TOKEN") or secrets.token_hex(24),
     )
     # The staff CLI (resolve → resume) reads this run's API token from here.
     token_file = run_dir / "auth_token"

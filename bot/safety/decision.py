@@ -71,7 +71,7 @@ def finding_outcome(finding: Finding) -> Outcome:
     # hair shedding normal? asking before I commit").
     personal = person == "first" and "person_outside_sentence" not in modifiers
     general = "hypothetical" in modifiers or ("generic" in modifiers and not personal)
-    if "treatment_target" in modifiers and finding.category == "side_effect" and finding.severity == "routine":
+    if "treatment_target" in modifiers:
         return Outcome.ANSWER  # "can meso help my acne scars?": what they want treated, not a reaction
     # A bare question naming a problem and no one ("bruising after meso??") may be happening now:
     # ask about a symptom, escalate a red flag, hand off a status only the patient would mention.

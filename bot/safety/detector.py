@@ -44,6 +44,7 @@ class Finding:
     modifiers: set[str] = field(default_factory=set)
     experiencer: str = "unknown"  # first | other | mixed | unknown
     asked_means_general: bool = False
+    treatment_goal: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {"term": self.term, "concept": self.concept, "category": self.category,
@@ -113,7 +114,8 @@ class TargetMatcher:
         severity = "emergency" if concept["category"] == "red_flag" else concept.get("severity", "routine")
         return Finding(term=span.text, concept=span.label_, category=concept["category"],
                        severity=severity, start=span.start, end=span.end,
-                       asked_means_general=bool(concept.get("asked_means_general")))
+                       asked_means_general=bool(concept.get("asked_means_general")),
+                       treatment_goal=bool(concept.get("treatment_goal")))
 
 
 @dataclass
@@ -127,7 +129,8 @@ class ContextAnnotator:
     """Adds ConText-style modifiers to each finding (see context_rules.yml for the cue lists)."""
 
     KINDS = ["negation", "post_negation", "pseudo", "terminators", "negation_doubt", "hypothetical",
-             "generic", "other_person", "first_person", "treatment_target", "deictic"]
+             "generic", "other_person", "first_person", "treatment_target", "deictic",
+             "treatment_reference"]
 
     def __init__(self, nlp: Language, rules_path: str) -> None:
         rules = read_yaml(Path(rules_path))
@@ -175,8 +178,10 @@ class ContextAnnotator:
             finding.modifiers.add("generic")
         if is_question(sentence):
             finding.modifiers.add("question")
-        if any(c.kind == "treatment_target" and c.start < finding.start for c in in_sentence):
+        if finding.treatment_goal and any(c.kind == "treatment_target" for c in in_sentence):
             finding.modifiers.add("treatment_target")
+        if any(c.kind == "treatment_reference" for c in in_sentence):
+            finding.modifiers.add("treatment_reference")
         if "negated" in finding.modifiers and any(c.kind == "negation_doubt" and c.start >= finding.start
                                                   for c in cues):
             finding.modifiers.add("negation_in_doubt")

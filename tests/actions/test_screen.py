@@ -121,3 +121,16 @@ def test_when_the_ticket_cannot_be_written_the_patient_is_still_told_to_call(mon
     assert profile.phone in result.messages[0]["text"]
     assert payload(result)["ticket"] is None
     assert "pause" in event_names(result)
+
+
+def test_an_emergency_inside_a_request_for_a_person_still_gets_the_emergency_line(ticket_db, profile):
+    result = screen_turn("get me a nurse, my lips are swelling and I can't breathe", intent="request_human")
+    assert profile.emergency_number in result.messages[0]["text"]
+    assert ticket_db.list_open()[0].severity == "emergency"
+
+
+def test_an_emergency_while_a_question_is_pending_is_not_mistaken_for_an_answer(ticket_db, profile):
+    pending = {"screen_pending_text": "bruising after meso??", "screen_pending_intent": "faq_side_effects"}
+    result = screen_turn("yes and now my throat is closing", intent="affirm", slots=pending)
+    assert profile.emergency_number in result.messages[0]["text"]
+    assert ticket_db.list_open()[0].reason == "emergency"

@@ -2,6 +2,8 @@
 
 import pytest
 
+from bot.evaluation import read_nlu_examples
+from bot.paths import HELD_OUT_NLU
 from bot.safety import Outcome, screen
 
 CASES = [
@@ -103,3 +105,14 @@ def test_context_never_raises_an_escalation_above_what_the_finding_allows():
     """A negated, hypothetical or general mention is never escalated by its context."""
     for text in ["no swelling at all", "will I bruise?", "is bruising common?", "what if I'm pregnant?"]:
         assert not screen(text).hands_off, text
+
+
+# The held-out NLU set was written for FAQ topics, with no safety purpose. Only these disclose
+# something staff must assess (taking aspirin, blood thinners, an age under 18).
+FAQ_SET_DISCLOSURES = ("do I need to stop taking aspirin", "I'm on blood thinners", "I'm 17 and")
+
+
+def test_plain_faq_questions_are_not_handed_off():
+    handed_off = [e.text for e in read_nlu_examples(HELD_OUT_NLU) if screen(e.text).hands_off]
+    assert [t for t in handed_off if not t.startswith(FAQ_SET_DISCLOSURES)] == []
+    assert len(handed_off) == len(FAQ_SET_DISCLOSURES)
