@@ -77,8 +77,9 @@ def shell(args: argparse.Namespace) -> int:
     run_dir.mkdir(parents=True, exist_ok=True)
     action_server = None
     if port_is_free(args.action_port):
-        print("Starting the action server…", flush=True)
-        action_server = start_action_server(args.action_port, run_dir)
+        print("Starting the action server (test tickets go to var/shell/handoff.db)…", flush=True)
+        test_tickets = {"HANDOFF_DATABASE_URL": f"sqlite:///{run_dir / 'handoff.db'}"}
+        action_server = start_action_server(args.action_port, run_dir, extra_env=test_tickets)
     endpoints = render_endpoints(run_dir, args.action_port, tracker_db=None)
     command = [
         *RASA, "shell", "--model", str(MODEL),
