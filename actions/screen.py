@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.handoff import TicketStore, WebhookNotifier, default_database_url, open_handoff
 from bot.profile import ClinicProfile, load_profile
-from bot.replies import clarify_buttons, handoff_payload, render
+from bot.replies import clarify_buttons, for_channel, handoff_payload, render
 from bot.safety import Outcome, ScreenResult, screen
 
 logger = logging.getLogger(__name__)
@@ -140,5 +140,6 @@ async def hand_off(
         logger.exception("HANDOFF TICKET NOT RECORDED for conversation %s (%s, %s)",
                          tracker.sender_id, reason, severity)
         text, ticket_id = render("handoff_without_ticket", profile), None
-    dispatcher.utter_message(text=text, json_message=handoff_payload(ticket_id, reason, severity, profile))
+    payload = handoff_payload(ticket_id, reason, severity, profile)
+    dispatcher.utter_message(text=text, json_message=for_channel(payload, tracker.get_latest_input_channel()))
     return [*CLEAR_PENDING, ConversationPaused()]

@@ -37,3 +37,9 @@ def handoff_payload(ticket: int | None, reason: str, severity: str, profile: Cli
                        "website": profile.website, "emergency_number": profile.emergency_number},
         }
     }
+
+
+def for_channel(payload: dict[str, Any], channel: str | None) -> dict[str, Any]:
+    """Rasa's socket.io output passes custom JSON keys to `emit()` as arguments, so the payload
+    must travel under "data" there (the widget then receives the payload itself, rasa#3823)."""
+    return {"data": payload} if channel == "socketio" else payload

@@ -54,3 +54,4 @@ def test_slots_use_the_domain_names(config):
 
 def test_the_shipped_clinic_file_is_complete():
     assert all(load_profile(environ={}).as_slots().values())
+
