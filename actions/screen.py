@@ -104,7 +104,7 @@ class ActionScreenMessage(Action):
         return [*CLEAR_PENDING, STOP_HERE]
 
 
-def personal_reason(result: ScreenResult) -> tuple:
+def personal_reason(result: ScreenResult) -> tuple[str, str]:
     """The patient says the earlier message is about them, now: escalate what it named."""
     categories = {finding["category"] for finding in result.findings}
     if "red_flag" in categories:

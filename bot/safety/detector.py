@@ -29,6 +29,8 @@ CATEGORY_PRIORITY = {"red_flag": 0, "side_effect": 1, "contraindication": 2}
 
 if not Doc.has_extension("findings"):
     Doc.set_extension("findings", default=[])
+if not Doc.has_extension("deictic"):
+    Doc.set_extension("deictic", default=False)  # "is this normal?": something unnamed may be happening
 
 
 @dataclass
@@ -142,6 +144,7 @@ class ContextAnnotator:
 
     def __call__(self, doc: Doc) -> Doc:
         cues = self._cues(doc)
+        doc._.deictic = any(cue.kind == "deictic" for cue in cues)
         for finding in doc._.findings:
             self._annotate(doc, finding, cues)
         return doc
@@ -262,6 +265,4 @@ class Analysis:
 
 def analyse(text: str) -> Analysis:
     doc = pipeline()(normalise(text))
-    deictic = any(doc.vocab.strings[match_id] == "deictic"
-                  for match_id, _, _ in pipeline().get_pipe("clinic_context").matcher(doc))
-    return Analysis(text=text, findings=list(doc._.findings), deictic=deictic)
+    return Analysis(text=text, findings=list(doc._.findings), deictic=doc._.deictic)
