@@ -142,4 +142,6 @@ async def hand_off(
         text, ticket_id = render("handoff_without_ticket", profile), None
     payload = handoff_payload(ticket_id, reason, severity, profile)
     dispatcher.utter_message(text=text, json_message=for_channel(payload, tracker.get_latest_input_channel()))
+    if reason == "side_effect" and severity == "routine":
+        dispatcher.utter_message(text=render("routine_reassurance", profile))
     return [*CLEAR_PENDING, ConversationPaused()]

@@ -134,3 +134,10 @@ def test_an_emergency_while_a_question_is_pending_is_not_mistaken_for_an_answer(
     result = screen_turn("yes and now my throat is closing", intent="affirm", slots=pending)
     assert profile.emergency_number in result.messages[0]["text"]
     assert ticket_db.list_open()[0].reason == "emergency"
+
+
+def test_a_routine_side_effect_gets_the_documents_reassurance_and_an_urgent_one_does_not(ticket_db):
+    routine = screen_turn("I've got a small bruise where they injected yesterday")
+    assert "usually settle within a few days" in routine.messages[-1]["text"]
+    urgent = screen_turn("a painful red lump came up three weeks after my meso")
+    assert not any("settle within a few days" in (m.get("text") or "") for m in urgent.messages)

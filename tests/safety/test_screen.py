@@ -31,6 +31,9 @@ CASES = [
     ("I'm starting warfarin next week", Outcome.HANDOFF),
     ("I'm allergic to lidocaine", Outcome.HANDOFF),
     ("I'm only 16", Outcome.HANDOFF),
+    ("I'm 78, can I still have meso?", Outcome.HANDOFF),
+    ("I have dysphagia", Outcome.HANDOFF),
+    ("I'm 80 minutes away from the clinic", Outcome.ANSWER),
     # look-alikes that must not escalate
     ("Is swelling a normal side effect?", Outcome.ANSWER_WITH_CAVEAT),
     ("is bruising normal after meso?", Outcome.ANSWER_WITH_CAVEAT),
