@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.handoff import TicketStore, WebhookNotifier, default_database_url, open_handoff
 from bot.profile import ClinicProfile, load_profile
-from bot.replies import clarify_buttons, for_channel, handoff_payload, render
+from bot.replies import clarify_buttons, domain_response_names, for_channel, handoff_payload, render
 from bot.safety import Outcome, ScreenResult, screen
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class ActionScreenMessage(Action):
         if result.outcome == Outcome.EMERGENCY:  # nothing outranks an emergency
             return await self.act_on(result, dispatcher, tracker, profile, text, intent, bool(pending))
         if pending and intent in ("affirm", "deny"):
-            return await self.answer_to_clarification(dispatcher, tracker, domain, profile, intent == "affirm")
+            return await self.answer_to_clarification(dispatcher, tracker, profile, intent == "affirm")
         if intent == "request_human" and not result.hands_off:
             reason = "repeated_fallback" if last_bot_action(tracker) == "utter_offer_human" else "human_request"
             return await hand_off(dispatcher, tracker, profile, reason, "routine", [], text)
@@ -86,8 +86,7 @@ class ActionScreenMessage(Action):
         return CLEAR_PENDING if had_pending else []
 
     async def answer_to_clarification(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any],
-        profile: ClinicProfile, happening_now: bool,
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, profile: ClinicProfile, happening_now: bool,
     ) -> List[EventType]:
         """Yes: hand off the earlier message as the patient's own. No: answer it as a question."""
         pending_text = tracker.get_slot(PENDING_TEXT) or ""
@@ -99,7 +98,7 @@ class ActionScreenMessage(Action):
             return await hand_off(dispatcher, tracker, profile, reason, severity, result.findings, pending_text)
         dispatcher.utter_message(text=render("clarify_denied", profile))
         answer = f"utter_{tracker.get_slot(PENDING_INTENT)}"
-        if answer in domain.get("responses", {}):
+        if answer in domain_response_names():
             dispatcher.utter_message(response=answer)
         return [*CLEAR_PENDING, STOP_HERE]
 
