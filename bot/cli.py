@@ -20,6 +20,7 @@ from bot.servers import (
     running_stack,
     start_action_server,
 )
+from bot.website import PAGE_PATH
 
 
 def require_model() -> None:
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         ) as stack:
             print(f"""
 The clinic assistant is running.
+  Website:    {stack.rasa_url}{PAGE_PATH}   (the clinic page with the chat widget)
   REST:       curl -s -XPOST {stack.rasa_url}/webhooks/rest/webhook -d '{{"sender":"me","message":"what is mesotherapy?"}}'
   socket.io:  {stack.rasa_url}/socket.io
   Actions:    {stack.action_url}/health
