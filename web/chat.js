@@ -54,6 +54,7 @@
     if (!state || typeof state !== "object" || !SESSION_ID.test(state.sessionId) || !Array.isArray(state.entries)) {
       state = { sessionId: newSessionId(), open: false, entries: [], handoff: null };
     }
+    state.handoff = readHandoff(state.handoff);
     return state;
   }
 
@@ -156,6 +157,7 @@
     }
     if (clinic.hours) el.handoffHours.textContent = clinic.hours;
     el.handoff.hidden = false;
+    el.input.placeholder = "Add a message for our team…";
     if (handoff.emergency) {
       var number = clinic.emergency_number || el.emergency.dataset.number;
       el.emergency.textContent = "";
@@ -172,7 +174,8 @@
   }
 
   function readHandoff(raw) {
-    // The handoff payload from actions/screen.py, checked field by field before use.
+    // The handoff payload from actions/screen.py (or this tab's stored copy of it), checked field
+    // by field before use.
     if (!raw || typeof raw !== "object" || !raw.clinic || typeof raw.clinic !== "object") return null;
     return {
       ticket: asText(raw.ticket),
@@ -232,7 +235,8 @@
     state.entries.push(entry);
     saveState();
     appendEntry(entry);
-    showTyping();
+    // After a handoff Rasa pauses the conversation: messages reach the staff, the bot stays quiet.
+    if (!state.handoff) showTyping();
     pending.push(payload || text);
     flush();
   }

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from bot.handoff import TicketStore
 from bot.servers import http_get
-from tests.web.conftest import STORAGE_KEY
+from tests.web.conftest import STORAGE_KEY, Chat
 
 pytestmark = pytest.mark.servers
 
@@ -65,6 +65,16 @@ def test_a_side_effect_report_shows_the_handoff_and_opens_a_ticket(chat, tickets
     assert ticket is not None and ticket.channel == "socketio" and ticket.reason == "side_effect"
     expect(chat.page.locator("#chat-handoff-ticket")).to_have_text(f"Your reference: {ticket.id}")
     expect(chat.page.locator("#chat-emergency")).to_be_hidden()
+
+    # The conversation is paused for staff: no "typing" promise of a bot reply, and it survives a reload.
+    chat.page.fill("#chat-input", "ok, thank you")
+    chat.page.press("#chat-input", "Enter")
+    expect(chat.log.locator(".msg--typing")).to_have_count(0)
+    assert chat.user_texts()[-1] == "ok, thank you"
+    chat.page.reload()
+    expect(handoff).to_be_visible()
+    expect(chat.page.locator("#chat-handoff-ticket")).to_have_text(f"Your reference: {ticket.id}")
+    expect(chat.page.locator("#chat-input")).to_have_attribute("placeholder", "Add a message for our team…")
 
 
 def test_an_emergency_shows_the_emergency_banner(chat, tickets, profile):
@@ -120,15 +130,13 @@ def test_a_reload_keeps_the_conversation_and_its_session(chat, stack):
 
 def test_every_tab_gets_its_own_unguessable_session(browser, stack, chat):
     chat.open()
-    other = browser.new_context()
+    other_context = browser.new_context()
     try:
-        page = other.new_page()
-        page.goto(chat.url)
-        page.click("#chat-launcher")
-        page.locator('#chat-status[data-state="online"]').wait_for(timeout=30_000)
-        other_id = page.evaluate(f"JSON.parse(sessionStorage.getItem('{STORAGE_KEY}')).sessionId")
+        other = Chat(other_context.new_page(), stack)
+        other.open()
+        other_id = other.stored()["sessionId"]
     finally:
-        other.close()
+        other_context.close()
     assert re.fullmatch(r"[0-9a-f]{32}", other_id) and other_id != chat.stored()["sessionId"]
 
 
