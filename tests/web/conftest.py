@@ -6,18 +6,15 @@ test-artifacts/screenshots/<test name>.png: the browser window as the patient se
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import time
-from pathlib import Path
 from typing import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from bot.local_services import ensure_debian_packages
 from bot.paths import ROOT
-from bot.servers import Stack
+from bot.servers import ServerError, Stack
 from bot.website import PAGE_PATH, SOCKET_IO_BUNDLE
 
 CHROMIUM = "/usr/bin/chromium"
@@ -34,12 +31,10 @@ STORAGE_KEY = "clinic-chat:v1"
 
 def ensure_chromium() -> str:
     """Debian's chromium package, installed with apt when missing (CI starts from a bare machine)."""
-    if not Path(CHROMIUM).exists():
-        if shutil.which("apt-get") is None or os.geteuid() != 0:
-            pytest.fail(f"{CHROMIUM} is missing; install Debian's chromium package (apt-get install chromium)")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], check=True, env=env)
+    try:
+        ensure_debian_packages({CHROMIUM: "chromium"})
+    except ServerError as error:
+        pytest.fail(str(error))
     return CHROMIUM
 
 
