@@ -112,7 +112,8 @@ def render_credentials(base: Mapping[str, Any], environ: Mapping[str, str]) -> t
     return credentials, channels
 
 
-def describe(channels: list[Channel]) -> list[str]:
-    """One line per served channel, for the start-up banner."""
-    always = ["REST       /webhooks/rest/webhook", "socket.io  /socket.io"]
-    return always + [f"{channel.title:<10} {channel.route}" for channel in channels]
+def describe(channels: list[Channel]) -> str:
+    """The start-up banner's line on messaging channels."""
+    if not channels:
+        return 'none besides REST and socket.io (see README, "Messaging channels")'
+    return "; ".join(f"{channel.title} {channel.route}" for channel in channels)

@@ -16,9 +16,11 @@ from bot.channels import ChannelConfigError, describe
 from bot.handoff.staff_cli import add_staff_commands
 from bot.paths import MODEL, ROOT, VAR
 from bot.servers import (
+    HOST,
     RASA,
     ServerError,
     free_port,
+    port_is_free,
     render_endpoints,
     running_stack,
     start_action_server,
@@ -51,13 +53,11 @@ def run(args: argparse.Namespace) -> int:
             rasa_port=args.rasa_port,
             action_port=args.action_port,
         ) as stack:
-            channels = "\n    ".join(describe(stack.channels))
             print(f"""
 The clinic assistant is running.
-  Channels on (others: set their variables, see README "Messaging channels"):
-    {channels}
   REST:       curl -s -XPOST {stack.rasa_url}/webhooks/rest/webhook -d '{{"sender":"me","message":"what is mesotherapy?"}}'
   socket.io:  {stack.rasa_url}/socket.io
+  Messaging:  {describe(stack.channels)}
   Actions:    {stack.action_url}/health
   Model:      {stack.status()["model_file"]}
   Logs:       var/run/rasa.log, var/run/actions.log
@@ -89,8 +89,13 @@ def shell(args: argparse.Namespace) -> int:
     get, on its own action server. By default a test chat: conversation in memory, tickets in
     var/shell/handoff.db, no staff notification. `--keep` stores it like a patient's."""
     require_model()
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # a closed terminal or a kill still stops both servers
+        signal.signal(signum, exit_on_first_signal)
     run_dir = VAR / "shell"
     run_dir.mkdir(parents=True, exist_ok=True)
+    if not port_is_free(args.shell_port):
+        print(f"error: port {args.shell_port} is busy: pass another with --shell-port", file=sys.stderr)
+        return 1
     tracker_db, ticket_env = shell_stores(args.keep)
     conversation_id = f"staff-{uuid.uuid4().hex[:12]}"
     action_port = args.action_port or free_port()
@@ -105,7 +110,7 @@ def shell(args: argparse.Namespace) -> int:
     endpoints = render_endpoints(run_dir, action_port, tracker_db=tracker_db)
     command = [
         *RASA, "shell", "--model", str(MODEL), "--endpoints", str(endpoints),
-        "--port", str(args.shell_port), "--conversation-id", conversation_id,
+        "--interface", HOST, "--port", str(args.shell_port), "--conversation-id", conversation_id,
     ]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_TELEMETRY_ENABLED": "false"}
     try:
