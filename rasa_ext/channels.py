@@ -9,6 +9,9 @@ routes (/webhooks/telegram/webhook, /webhooks/twilio/webhook) and message handli
   more to configure (whoever has the bot token controls the bot anyway).
 - Twilio: every request must carry a valid X-Twilio-Signature for the public webhook URL.
 
+Telegram sends "/start" when a patient first opens the chat; it is taken as a greeting, so the
+first thing a patient sees is the welcome, not "I'm not sure I understood".
+
 Both also log an error instead of answering 500 when handling a message fails, so the platform
 does not retry the same message.
 """
@@ -86,7 +89,13 @@ class SecretTelegramInput(TelegramInput):
         connector does it inside get_output_channel(), which then fails when the HTTP API asks
         for this channel's output from within the running server."""
         asyncio.run(register_telegram_webhook(self.access_token, self.webhook_url, self.secret_token))
-        return reject_unless(super().blueprint(on_new_message), self.is_from_telegram, "Telegram")
+
+        async def start_is_a_greeting(message: UserMessage) -> Any:
+            if (message.text or "").split(maxsplit=1)[:1] == ["/start"]:  # also "/start <deep-link>"
+                message.text = "/greet"
+            return await on_new_message(message)
+
+        return reject_unless(super().blueprint(start_is_a_greeting), self.is_from_telegram, "Telegram")
 
     def get_output_channel(self) -> TelegramOutput:
         return TelegramOutput(self.access_token)

@@ -66,6 +66,12 @@ def test_a_question_is_answered_through_the_bot_api(channel_stack, fake, render)
     assert fake.rejected() == []
 
 
+def test_opening_the_chat_sends_start_and_gets_the_welcome(channel_stack, fake, render):
+    chat = new_chat()
+    parts = say(channel_stack, fake, chat, message_update(chat, "/start"), replies=1)
+    assert [text_of(call) for call in parts] == render("utter_greet").split("\n\n")
+
+
 def test_a_side_effect_report_opens_a_ticket_and_the_handoff_goes_out_as_plain_text(
         channel_stack, fake, tickets, profile):
     chat = new_chat()
