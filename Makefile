@@ -23,10 +23,13 @@ test: model          ## everything: unit, action, data validation, test stories,
 bench: model         ## benchmark against the real servers; writes bench/reports/<date>.{json,md}
 	$(PY) -m bench
 
-setup: .venv/.installed-lock.sha256
+setup: .venv/.installed-lock.sha256 web/node_modules/.installed-lock.sha256
 
 .venv/.installed-lock.sha256: requirements.lock scripts/setup.sh
 	bash scripts/setup.sh
+
+web/node_modules/.installed-lock.sha256: web/package-lock.json scripts/setup_web.sh
+	bash scripts/setup_web.sh
 
 model: setup $(MODEL)
 

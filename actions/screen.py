@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.handoff import TicketStore, WebhookNotifier, default_database_url, open_handoff
 from bot.profile import ClinicProfile, load_profile
-from bot.replies import clarify_message, handoff_message, handoff_payload, render, yes_or_no
+from bot.replies import clarify_message, domain_response_names, handoff_message, handoff_payload, render, yes_or_no
 from bot.safety import Outcome, ScreenResult, screen
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class ActionScreenMessage(Action):
             return await self.act_on(result, dispatcher, tracker, profile, text, intent, bool(pending))
         answer = yes_or_no(text, intent) if pending else None
         if answer is not None:
-            return await self.answer_to_clarification(dispatcher, tracker, domain, profile, answer)
+            return await self.answer_to_clarification(dispatcher, tracker, profile, answer)
         if intent == "request_human" and not result.hands_off:
             reason = "repeated_fallback" if last_bot_action(tracker) == "utter_offer_human" else "human_request"
             return await hand_off(dispatcher, tracker, profile, reason, "routine", [], text)
@@ -87,8 +87,7 @@ class ActionScreenMessage(Action):
         return CLEAR_PENDING if had_pending else []
 
     async def answer_to_clarification(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any],
-        profile: ClinicProfile, happening_now: bool,
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, profile: ClinicProfile, happening_now: bool,
     ) -> List[EventType]:
         """Yes: hand off the earlier message as the patient's own. No: answer it as a question."""
         pending_text = tracker.get_slot(PENDING_TEXT) or ""
@@ -100,7 +99,7 @@ class ActionScreenMessage(Action):
             return await hand_off(dispatcher, tracker, profile, reason, severity, result.findings, pending_text)
         dispatcher.utter_message(text=render("clarify_denied", profile))
         answer = f"utter_{tracker.get_slot(PENDING_INTENT)}"
-        if answer in domain.get("responses", {}):
+        if answer in domain_response_names():
             dispatcher.utter_message(response=answer)
         return [*CLEAR_PENDING, STOP_HERE]
 

@@ -118,6 +118,15 @@ def peak_rss_mib(pid: int) -> float:
     return round(total_kib / 1024, 1)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time used so far by the process and its children (the Sanic workers)."""
+    ticks = 0
+    for member in process_tree(pid):
+        fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def measure(model: Path, run_dir: Path, args: argparse.Namespace, stock: bool) -> dict[str, Any]:
     examples = read_nlu_examples(HELD_OUT_NLU)
     texts = [example.text for example in examples]
@@ -132,7 +141,11 @@ def measure(model: Path, run_dir: Path, args: argparse.Namespace, stock: bool) -
         strict, _ = score(examples, predictions.__getitem__, correct=operator.eq)
         url = f"{stack.rasa_url}/webhooks/rest/webhook"
         sequential = asyncio.run(load(url, texts, parallel=1, rounds=args.rounds * 5, turns=args.turns))
+        cpu_before = {p.name: cpu_seconds(p.process.pid) for p in stack.processes}
         concurrent = asyncio.run(load(url, texts, parallel=args.concurrency, rounds=args.rounds, turns=args.turns))
+        for p in stack.processes:  # CPU per message: a figure the other load on the machine barely moves
+            used = cpu_seconds(p.process.pid) - cpu_before[p.name]
+            concurrent[f"cpu_ms_per_message_{p.name}"] = round(used * 1000 / concurrent["messages"], 1)
         memory = {p.name: peak_rss_mib(p.process.pid) for p in stack.processes}
     return {
         "startup_to_ready_seconds": round(ready, 1),
@@ -200,6 +213,8 @@ def markdown(report: dict[str, Any], concurrency: int) -> str:
         ("Sequential p50 / p95 (ms)", "sequential", ("p50_ms", "p95_ms")),
         (f"{concurrency} concurrent p50 / p95 (ms)", key, ("p50_ms", "p95_ms")),
         (f"{concurrency} concurrent messages/s", key, ("messages_per_second",)),
+        (f"{concurrency} concurrent CPU ms per message, Rasa / actions", key,
+         ("cpu_ms_per_message_rasa", "cpu_ms_per_message_actions")),
         ("Peak memory Rasa / actions (MiB)", "peak_memory_mib", ("rasa", "actions")),
     ]
     lines = [f"# Benchmark {report['date']}", "", f"Machine: {report['machine']['cpu']}, "

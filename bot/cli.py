@@ -25,11 +25,18 @@ from bot.servers import (
     running_stack,
     start_action_server,
 )
+from bot.website import PAGE_PATH, SOCKET_IO_BUNDLE
 
 
 def require_model() -> None:
     if not MODEL.exists():
         sys.exit(f"no trained model at {MODEL.relative_to(ROOT)}: run `make model` first")
+
+
+def website_note() -> str:
+    if SOCKET_IO_BUNDLE.exists():
+        return "(the clinic page with the chat widget)"
+    return "(the chat widget's npm package is missing: run `make setup`)"
 
 
 def exit_on_first_signal(signum: int, _frame: object) -> None:
@@ -55,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         ) as stack:
             print(f"""
 The clinic assistant is running.
+  Website:    {stack.rasa_url}{PAGE_PATH}   {website_note()}
   REST:       curl -s -XPOST {stack.rasa_url}/webhooks/rest/webhook -d '{{"sender":"me","message":"what is mesotherapy?"}}'
   socket.io:  {stack.rasa_url}/socket.io
   Messaging:  {describe(stack.channels)}

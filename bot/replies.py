@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from bot.paths import ROOT
+from bot.paths import DOMAIN, ROOT
 from bot.profile import ClinicProfile
 
 MESSAGES = ROOT / "content" / "safety_messages.yml"
@@ -28,6 +28,13 @@ def messages() -> dict[str, Any]:
 
 def render(key: str, profile: ClinicProfile, **values: Any) -> str:
     return " ".join(str(messages()[key]).split()).format(**profile.as_slots(), **values)
+
+
+@lru_cache(maxsize=1)
+def domain_response_names() -> frozenset[str]:
+    """The responses domain.yml defines. Rasa sends the actions no domain (selective domain in
+    endpoints.yml), so they look here before naming a response."""
+    return frozenset(yaml.safe_load(DOMAIN.read_text(encoding="utf-8"))["responses"])
 
 
 def clarify_buttons() -> list[dict[str, str]]:

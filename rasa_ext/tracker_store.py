@@ -6,12 +6,26 @@ Only the SQLite case changes; other databases (PostgreSQL) are left exactly as R
   process; only a power cut can lose the last few commits.
 - SQLAlchemy 1.4 gives file databases a NullPool, which opens a new connection for every query
   session; this keeps a small pool instead (SQLAlchemy 2.0's own default for SQLite files).
+
+For every database, three costs Rasa pays on every turn are cut (about a quarter of the server's
+CPU under load, by profile), with the same table, rows and order:
+- saving no longer asks the database how many events it already holds: a tracker read by
+  `retrieve` carries the number of events it was built from, and `save` stores only what came
+  after (a tracker from anywhere else falls back to Rasa's count);
+- new events are written with one multi-row INSERT instead of the ORM's unit of work;
+- a conversation is read with one Core SELECT of the `data` column instead of an ORM query.
 """
 
-from typing import Any
+import itertools
+import json
+from typing import Any, Dict, Iterator
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+
+STORED_EVENTS = "_clinic_stored_events"  # attribute on a tracker: how many of its events are stored
 
 
 def use_wal(dbapi_connection: Any, _record: Any) -> None:
@@ -19,6 +33,19 @@ def use_wal(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def event_row(sender_id: str, event: Event) -> Dict[str, Any]:
+    """The `events` row Rasa's SQLTrackerStore.save writes for one event."""
+    data = event.as_dict()
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
 
 
 class ClinicSQLTrackerStore(SQLTrackerStore):
@@ -33,3 +60,46 @@ class ClinicSQLTrackerStore(SQLTrackerStore):
             )
             sa.event.listen(self.engine, "connect", use_wal)
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            setattr(tracker, STORED_EVENTS, len(tracker.events))
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            rows = [event_row(tracker.sender_id, event) for event in self._additional_events(session, tracker)]
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+            session.commit()
+        setattr(tracker, STORED_EVENTS, len(tracker.events))
+
+    def _additional_events(self, session: sa.orm.Session, tracker: DialogueStateTracker) -> Iterator:
+        stored = getattr(tracker, STORED_EVENTS, None)
+        if stored is None:
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, stored, len(tracker.events))
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        with self.session_scope() as session:
+            rows = session.execute(self._data_query(sender_id, fetch_events_from_all_sessions)).scalars().all()
+        if not (self.domain and rows):
+            return None
+        return DialogueStateTracker.from_dict(sender_id, [json.loads(data) for data in rows], self.domain.slots)
+
+    def _data_query(self, sender_id: str, fetch_events_from_all_sessions: bool) -> sa.sql.Select:
+        """Rasa's `_event_query` in Core: the latest session's events (or all), oldest first."""
+        events = self.SQLEvent.__table__
+        query = sa.select(events.c.data).where(events.c.sender_id == sender_id).order_by(events.c.id)
+        if fetch_events_from_all_sessions:
+            return query
+        session_start = (
+            sa.select(sa.func.max(events.c.timestamp))
+            .where(events.c.sender_id == sender_id, events.c.type_name == SessionStarted.type_name)
+            .scalar_subquery()
+        )
+        return query.where(sa.or_(events.c.timestamp >= session_start, session_start.is_(None)))

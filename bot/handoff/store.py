@@ -8,7 +8,6 @@ are single conditional UPDATEs, so two staff claiming the same ticket cannot bot
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,17 +29,16 @@ from bot.handoff.models import (
     Ticket,
     utc_now,
 )
+from bot.settings import handoff_database_url
 
 REPO = Path(__file__).resolve().parents[2]
-DATABASE_URL_ENV = "HANDOFF_DATABASE_URL"
 NOT_RESOLVED = (Status.open.value, Status.claimed.value)
 NEEDS_NOTIFYING = (NotificationStatus.pending.value, NotificationStatus.failed.value)
 
 
 def default_database_url(environ: Mapping[str, str] | None = None) -> str:
-    """`$HANDOFF_DATABASE_URL`, else SQLite at `<repo>/var/handoff.db`."""
-    environ = os.environ if environ is None else environ
-    return environ.get(DATABASE_URL_ENV) or f"sqlite:///{REPO / 'var' / 'handoff.db'}"
+    """`$HANDOFF_DATABASE_URL`, else `$DATABASE_URL`, else SQLite at `<repo>/var/handoff.db`."""
+    return handoff_database_url(environ)
 
 
 class HandoffError(Exception):

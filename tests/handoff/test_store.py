@@ -233,3 +233,9 @@ def test_a_view_is_a_frozen_snapshot(new_ticket, store):
         ticket.status = Status.resolved
     store.claim(ticket.id, "Dana")
     assert ticket.status is Status.open
+
+
+def test_database_url_is_shared_unless_overridden():
+    shared = {"DATABASE_URL": "postgresql://db/clinic"}
+    assert default_database_url(shared) == "postgresql://db/clinic"
+    assert default_database_url({**shared, "HANDOFF_DATABASE_URL": "sqlite:///t.db"}) == "sqlite:///t.db"

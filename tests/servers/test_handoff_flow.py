@@ -140,3 +140,12 @@ def test_unsure_asks_first_and_yes_hands_off(stack, tickets):
     assert len(reply) == 1  # no FAQ answer yet
     stack.say(sender, "/affirm")
     assert tickets.open_ticket_for(sender).trigger_message == "bruising after meso??"
+
+
+def test_unsure_asks_first_and_no_answers_the_question(stack, tickets, render):
+    """The action gets no domain from Rasa (selective domain) and still finds the FAQ answer."""
+    sender = new_sender()
+    stack.say(sender, "bruising after meso??")
+    reply = [m["text"] for m in stack.say(sender, "/deny")]
+    assert reply[-1] == render("utter_faq_side_effects")
+    assert tickets.open_ticket_for(sender) is None

@@ -115,6 +115,18 @@ def test_conversations_are_stored_in_the_sqlite_tracker_store(stack):
     assert any(e["event"] == "slot" and e["name"] == "clinic_phone" for e in events)
 
 
+def test_each_rest_reply_closes_its_connection_so_the_free_worker_takes_the_next(stack):
+    """With keep-alive a client stays on the worker that first accepted it (see clinic_server_env)."""
+    request = urllib.request.Request(
+        f"{stack.rasa_url}/webhooks/rest/webhook",
+        data=json.dumps({"sender": new_sender(), "message": "hello"}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+        assert response.headers["Connection"].lower() == "close"
+
+
 # --- Bad input: a safe reply or a clear JSON error, never a 500, and the server keeps serving ----
 
 SAFE_TEXT_INPUTS = {

@@ -1,0 +1,137 @@
+"""PostgreSQL, Redis and nginx from Debian's packages as plain processes on loopback.
+
+The production tests and the load benchmark start throw-away instances here (free ports, data in a
+temporary folder) and stop them afterwards; nothing is left running and no system service is used.
+A missing package is installed with apt-get (as root), so a fresh machine needs no manual step.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from bot.servers import HOST, ManagedProcess, ServerError, free_port, spawn
+
+# Binary → Debian package that provides it.
+POSTGRES_PACKAGES = {"initdb": "postgresql"}
+REDIS_PACKAGES = {"redis-server": "redis-server"}
+NGINX_PACKAGES = {"nginx": "nginx"}
+
+
+def postgres_bin(name: str) -> str | None:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found[-1] if found else None
+
+
+def find_binary(name: str) -> str | None:
+    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin") or postgres_bin(name)
+
+
+def ensure_debian_packages(binaries: dict[str, str]) -> None:
+    """Install the Debian packages whose binaries are missing (idempotent: no-op when present)."""
+    missing = sorted({package for binary, package in binaries.items() if find_binary(binary) is None})
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        raise ServerError(f"missing Debian packages {missing}: install them with `sudo apt-get install {' '.join(missing)}`")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing]
+    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], env=env, check=True, capture_output=True)
+        subprocess.run(install, env=env, check=True, capture_output=True)
+
+
+def wait_for_port(managed: ManagedProcess, port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if managed.process.poll() is not None:
+            raise ServerError(f"{managed.name} exited early:\n{managed.log_tail()}")
+        with socket.socket() as sock:
+            if sock.connect_ex((HOST, port)) == 0:
+                return
+        time.sleep(0.2)
+    raise ServerError(f"{managed.name} did not listen on {port} within {timeout:.0f}s:\n{managed.log_tail()}")
+
+
+def as_postgres_user(command: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root; the Debian package creates the `postgres` user."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+@contextmanager
+def postgres_server(work_dir: Path, database: str = "clinic") -> Iterator[str]:
+    """A fresh PostgreSQL cluster on a free loopback port; yields its SQLAlchemy URL. The cluster
+    lives in its own temporary folder (the `postgres` user cannot enter pytest's private ones) and
+    is deleted afterwards; `work_dir` keeps the server log."""
+    ensure_debian_packages(POSTGRES_PACKAGES)
+    cluster = Path(tempfile.mkdtemp(prefix="clinic-pg-"))
+    data, sockets = cluster / "data", cluster / "sockets"
+    for folder in (data, sockets):
+        folder.mkdir()
+    if os.geteuid() == 0:
+        for folder in (cluster, data, sockets):
+            shutil.chown(folder, "postgres")
+    subprocess.run(
+        as_postgres_user([str(postgres_bin("initdb")), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]),
+        check=True, capture_output=True,
+    )
+    port = free_port()
+    managed = spawn("postgres", as_postgres_user([
+        str(postgres_bin("postgres")), "-D", str(data), "-p", str(port), "-k", str(sockets),
+        "-c", f"listen_addresses={HOST}", "-c", "max_connections=200",
+    ]), work_dir)
+    try:
+        wait_for_port(managed, port)
+        created = subprocess.run(
+            [str(find_binary("createdb")), "-h", HOST, "-p", str(port), "-U", "postgres", database],
+            capture_output=True, text=True,
+        )
+        if created.returncode != 0:
+            raise ServerError(f"createdb failed: {created.stderr}")
+        yield f"postgresql://postgres@{HOST}:{port}/{database}"
+    finally:
+        managed.stop()
+        shutil.rmtree(cluster, ignore_errors=True)
+
+
+@contextmanager
+def redis_server(work_dir: Path) -> Iterator[str]:
+    """A Redis server on a free loopback port, without persistence; yields its URL."""
+    ensure_debian_packages(REDIS_PACKAGES)
+    port = free_port()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    managed = spawn("redis", [
+        str(find_binary("redis-server")), "--port", str(port), "--bind", HOST,
+        "--save", "", "--appendonly", "no", "--dir", str(work_dir),
+    ], work_dir)
+    try:
+        wait_for_port(managed, port)
+        yield f"redis://{HOST}:{port}/0"
+    finally:
+        managed.stop()
+
+
+@contextmanager
+def nginx_server(work_dir: Path, config: str, port: int) -> Iterator[ManagedProcess]:
+    """nginx in the foreground with `config` (a whole nginx.conf) that listens on `port`."""
+    ensure_debian_packages(NGINX_PACKAGES)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    (work_dir / "logs").mkdir(exist_ok=True)
+    conf = work_dir / "nginx.conf"
+    conf.write_text(config, encoding="utf-8")
+    managed = spawn("nginx", [
+        str(find_binary("nginx")), "-p", str(work_dir), "-c", str(conf), "-g", "daemon off;",
+    ], work_dir)
+    try:
+        wait_for_port(managed, port)
+        yield managed
+    finally:
+        managed.stop()

@@ -1,0 +1,41 @@
+"""Where conversations, tickets and locks live, chosen by environment variables.
+
+Unset, everything is embedded: SQLite files under var/. One switch moves to production stores:
+- `DATABASE_URL` (any SQLAlchemy URL, e.g. postgresql://…) holds both the conversations (Rasa's SQL
+  tracker store) and the handoff tickets; `TRACKER_DATABASE_URL` / `HANDOFF_DATABASE_URL` override
+  either one alone;
+- `REDIS_URL` puts Rasa's lock store in Redis, which several Rasa replicas need to share.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Mapping
+
+from bot.paths import VAR
+
+DATABASE_URL_ENV = "DATABASE_URL"
+TRACKER_DATABASE_URL_ENV = "TRACKER_DATABASE_URL"
+HANDOFF_DATABASE_URL_ENV = "HANDOFF_DATABASE_URL"
+REDIS_URL_ENV = "REDIS_URL"
+
+
+def _environ(environ: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if environ is None else environ
+
+
+def tracker_database_url(environ: Mapping[str, str] | None = None) -> str:
+    """The conversations' database: `$TRACKER_DATABASE_URL`, `$DATABASE_URL`, else var/tracker.db."""
+    env = _environ(environ)
+    return env.get(TRACKER_DATABASE_URL_ENV) or env.get(DATABASE_URL_ENV) or f"sqlite:///{VAR / 'tracker.db'}"
+
+
+def handoff_database_url(environ: Mapping[str, str] | None = None) -> str:
+    """The tickets' database: `$HANDOFF_DATABASE_URL`, `$DATABASE_URL`, else var/handoff.db."""
+    env = _environ(environ)
+    return env.get(HANDOFF_DATABASE_URL_ENV) or env.get(DATABASE_URL_ENV) or f"sqlite:///{VAR / 'handoff.db'}"
+
+
+def redis_url(environ: Mapping[str, str] | None = None) -> str | None:
+    """Rasa's lock store in Redis (`$REDIS_URL`), or None for the embedded SQLite lock store."""
+    return _environ(environ).get(REDIS_URL_ENV) or None

@@ -1,0 +1,52 @@
+"""The throw-away PostgreSQL, Redis and nginx servers start on loopback, answer, and stop."""
+
+import socket
+import urllib.request
+from pathlib import Path
+
+import redis
+import sqlalchemy as sa
+
+from bot.local_services import nginx_server, postgres_server, redis_server
+from bot.servers import HOST, free_port
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex((HOST, port)) == 0
+
+
+def test_postgres_answers_sql_and_stops(tmp_path: Path):
+    with postgres_server(tmp_path) as url:
+        engine = sa.create_engine(url, future=True)
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("select 1 + 1")).scalar_one() == 2
+        engine.dispose()
+        port = sa.engine.make_url(url).port
+    assert not port_open(port)
+
+
+def test_redis_answers_and_stops(tmp_path: Path):
+    with redis_server(tmp_path) as url:
+        client = redis.Redis.from_url(url)
+        client.set("clinic", "ok")
+        assert client.get("clinic") == b"ok"
+        port = client.connection_pool.connection_kwargs["port"]
+    assert not port_open(port)
+
+
+def test_nginx_serves_its_config_and_stops(tmp_path: Path):
+    port = free_port()
+    config = f"""
+pid {tmp_path}/nginx.pid;
+error_log {tmp_path}/logs/error.log;
+events {{ worker_connections 64; }}
+http {{
+  access_log off;
+  server {{ listen {HOST}:{port}; location / {{ return 200 "clinic\\n"; }} }}
+}}
+"""
+    with nginx_server(tmp_path, config, port):
+        with urllib.request.urlopen(f"http://{HOST}:{port}/", timeout=5) as response:
+            assert response.read() == b"clinic\n"
+    assert not port_open(port)

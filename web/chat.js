@@ -1,0 +1,336 @@
+/*
+ * The clinic's chat widget: plain JavaScript on socket.io-client 4 (window.io), talking to Rasa's
+ * socket.io channel on the page's own origin.
+ *
+ * Protocol (rasa/core/channels/socketio.py, session_persistence: true):
+ *   emit session_request {session_id}  ->  session_confirm <session_id>  (joins the session's room)
+ *   emit user_uttered {message, session_id}  ->  bot_uttered {text} | {text, quick_replies}
+ *                                                            | {handoff: {...}}  (custom payload)
+ *
+ * Everything a message contains is shown with textContent, never parsed as HTML.
+ * The conversation is kept in sessionStorage: it survives reloads in the same tab and is gone when
+ * the tab closes. Rasa does not replay history over socket.io, and its tracker API needs a staff
+ * token, so the tab is the only place the patient's own transcript can come from.
+ */
+(function () {
+  "use strict";
+
+  var STORAGE_KEY = "clinic-chat:v1";
+  var MAX_ENTRIES = 200;
+  var REPLY_TIMEOUT_MS = 45000;
+  var SESSION_ID = /^[0-9a-f]{32}$/;
+
+  var el = {
+    launcher: document.getElementById("chat-launcher"),
+    panel: document.getElementById("chat-panel"),
+    close: document.getElementById("chat-close"),
+    status: document.getElementById("chat-status"),
+    emergency: document.getElementById("chat-emergency"),
+    log: document.getElementById("chat-log"),
+    handoff: document.getElementById("chat-handoff"),
+    handoffTicket: document.getElementById("chat-handoff-ticket"),
+    handoffPhone: document.getElementById("chat-handoff-phone"),
+    handoffHours: document.getElementById("chat-handoff-hours"),
+    form: document.getElementById("chat-form"),
+    input: document.getElementById("chat-input"),
+  };
+
+  /* ---- state kept in sessionStorage ---- */
+
+  function newSessionId() {
+    // 128 random bits, like Rasa's own uuid4().hex. getRandomValues also works on plain http.
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+
+  function loadState() {
+    var state = null;
+    try {
+      state = JSON.parse(sessionStorage.getItem(STORAGE_KEY) || "null");
+    } catch (error) {
+      state = null;
+    }
+    if (!state || typeof state !== "object" || !SESSION_ID.test(state.sessionId) || !Array.isArray(state.entries)) {
+      state = { sessionId: newSessionId(), open: false, entries: [], handoff: null };
+    }
+    state.handoff = readHandoff(state.handoff);
+    return state;
+  }
+
+  var state = loadState();
+
+  function saveState() {
+    state.entries = state.entries.slice(-MAX_ENTRIES);
+    try {
+      sessionStorage.setItem(STORAGE_KEY, JSON.stringify(state));
+    } catch (error) {
+      /* storage full or disabled: the chat still works, it just won't survive a reload */
+    }
+  }
+
+  /* ---- rendering (textContent only) ---- */
+
+  function node(tag, className, text) {
+    var element = document.createElement(tag);
+    if (className) element.className = className;
+    if (text !== undefined) element.textContent = text;
+    return element;
+  }
+
+  function renderEntry(entry) {
+    var item = node("div", "msg msg--" + (entry.from === "user" ? "user" : "bot"));
+    var bubble = node("p", "msg__bubble");
+    bubble.appendChild(node("span", "visually-hidden", entry.from === "user" ? "You: " : "Assistant: "));
+    bubble.appendChild(document.createTextNode(entry.text));
+    item.appendChild(bubble);
+    if (entry.buttons && entry.buttons.length) item.appendChild(renderButtons(entry));
+    return item;
+  }
+
+  function renderButtons(entry) {
+    var group = node("div", "msg__buttons");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", "Choose an answer");
+    entry.buttons.forEach(function (button, index) {
+      var choice = node("button", "choice", button.title);
+      choice.type = "button";
+      choice.disabled = entry.answered !== undefined;
+      if (entry.answered === index) choice.classList.add("choice--chosen");
+      choice.addEventListener("click", function () { choose(entry, index); });
+      group.appendChild(choice);
+    });
+    return group;
+  }
+
+  var shown = new Map(); // entry -> its element in the log
+
+  function appendEntry(entry) {
+    removeTyping();
+    var item = renderEntry(entry);
+    shown.set(entry, item);
+    el.log.appendChild(item);
+    el.log.scrollTop = el.log.scrollHeight;
+  }
+
+  function rerender(entry) {
+    var old = shown.get(entry);
+    if (!old) return;
+    var item = renderEntry(entry);
+    shown.set(entry, item);
+    old.replaceWith(item);
+  }
+
+  var typingTimer = null;
+
+  function showTyping() {
+    removeTyping();
+    var typing = node("div", "msg msg--bot msg--typing");
+    typing.setAttribute("aria-hidden", "true");
+    typing.appendChild(node("span", "dot"));
+    typing.appendChild(node("span", "dot"));
+    typing.appendChild(node("span", "dot"));
+    el.log.appendChild(typing);
+    el.log.scrollTop = el.log.scrollHeight;
+    typingTimer = setTimeout(removeTyping, REPLY_TIMEOUT_MS);
+  }
+
+  function removeTyping() {
+    clearTimeout(typingTimer);
+    var typing = el.log.querySelector(".msg--typing");
+    if (typing) typing.remove();
+  }
+
+  function setStatus(stateName, text) {
+    el.status.dataset.state = stateName;
+    el.status.textContent = text;
+  }
+
+  function showHandoff(handoff) {
+    // The page already shows the clinic's details; the payload's own values win when present.
+    var clinic = handoff.clinic;
+    el.handoffTicket.textContent = handoff.ticket ? "Your reference: " + handoff.ticket : "";
+    el.handoffTicket.hidden = !handoff.ticket;
+    if (clinic.phone) {
+      el.handoffPhone.textContent = clinic.phone;
+      el.handoffPhone.href = "tel:" + clinic.phone.replace(/[^\d+]/g, "");
+    }
+    if (clinic.hours) el.handoffHours.textContent = clinic.hours;
+    el.handoff.hidden = false;
+    el.input.placeholder = "Add a message for our team…";
+    if (handoff.emergency) {
+      var number = clinic.emergency_number || el.emergency.dataset.number;
+      el.emergency.textContent = "";
+      el.emergency.appendChild(node("strong", "", "Call " + number + " now."));
+      el.emergency.appendChild(document.createTextNode(" Don't wait for a reply here."));
+      el.emergency.hidden = false;
+    }
+  }
+
+  /* ---- messages from the bot ---- */
+
+  function asText(value) {
+    return typeof value === "string" || typeof value === "number" ? String(value) : "";
+  }
+
+  function readHandoff(raw) {
+    // The handoff payload from actions/screen.py (or this tab's stored copy of it), checked field
+    // by field before use.
+    if (!raw || typeof raw !== "object" || !raw.clinic || typeof raw.clinic !== "object") return null;
+    return {
+      ticket: asText(raw.ticket),
+      reason: asText(raw.reason),
+      severity: asText(raw.severity),
+      emergency: raw.emergency === true,
+      clinic: {
+        name: asText(raw.clinic.name),
+        phone: asText(raw.clinic.phone),
+        hours: asText(raw.clinic.hours),
+        emergency_number: asText(raw.clinic.emergency_number),
+      },
+    };
+  }
+
+  function readButtons(quickReplies) {
+    if (!Array.isArray(quickReplies)) return [];
+    return quickReplies
+      .filter(function (reply) { return reply && asText(reply.title) && asText(reply.payload); })
+      .map(function (reply) { return { title: asText(reply.title), payload: asText(reply.payload) }; });
+  }
+
+  function onBotMessage(message) {
+    if (!message || typeof message !== "object") return;
+    var handoff = readHandoff(message.handoff);
+    if (handoff) {
+      // An emergency stays flagged even if a later, milder handoff arrives.
+      handoff.emergency = handoff.emergency || Boolean(state.handoff && state.handoff.emergency);
+      state.handoff = handoff;
+      showHandoff(handoff);
+      removeTyping();
+      el.log.scrollTop = el.log.scrollHeight; // the banners took space from the log
+    }
+    var text = asText(message.text);
+    if (text) {
+      var entry = { from: "bot", text: text, buttons: readButtons(message.quick_replies) };
+      state.entries.push(entry);
+      appendEntry(entry);
+    }
+    saveState();
+  }
+
+  /* ---- messages from the patient ---- */
+
+  var socket = null;
+  var ready = false;
+  var pending = [];
+
+  function send(text, payload) {
+    var entry = { from: "user", text: text };
+    state.entries.forEach(function (old) {
+      if (old.buttons && old.buttons.length && old.answered === undefined) {
+        old.answered = -1; // moved on: earlier choices are closed
+        rerender(old);
+      }
+    });
+    state.entries.push(entry);
+    saveState();
+    appendEntry(entry);
+    // After a handoff Rasa pauses the conversation: messages reach the staff, the bot stays quiet.
+    if (!state.handoff) showTyping();
+    pending.push(payload || text);
+    flush();
+  }
+
+  function flush() {
+    // Sent only after session_confirm: the server puts the socket in the session's room then, and
+    // the replies are sent to that room.
+    while (ready && pending.length) {
+      socket.emit("user_uttered", { message: pending.shift(), session_id: state.sessionId });
+    }
+  }
+
+  function choose(entry, index) {
+    if (entry.answered !== undefined) return;
+    entry.answered = index;
+    rerender(entry);
+    send(entry.buttons[index].title, entry.buttons[index].payload);
+    el.input.focus();
+  }
+
+  /* ---- connection ---- */
+
+  function connect() {
+    if (socket) return;
+    if (typeof window.io !== "function") {
+      setStatus("error", "The chat could not load. Please call us instead.");
+      return;
+    }
+    setStatus("connecting", "Connecting…");
+    // websocket only: the Rasa server runs several Sanic workers, and long-polling requests could
+    // land on a worker that does not know the session.
+    socket = window.io({ path: "/socket.io", transports: ["websocket"] });
+    socket.on("connect", function () {
+      socket.emit("session_request", { session_id: state.sessionId });
+    });
+    socket.on("session_confirm", function () {
+      ready = true;
+      setStatus("online", "Online");
+      flush();
+    });
+    socket.on("bot_uttered", onBotMessage);
+    socket.on("disconnect", function () {
+      ready = false;
+      setStatus("connecting", "Reconnecting…");
+    });
+    socket.on("connect_error", function () {
+      ready = false;
+      setStatus("error", "Can't reach the assistant. Trying again…");
+    });
+  }
+
+  /* ---- opening and closing ---- */
+
+  function setOpen(open, moveFocus) {
+    state.open = open;
+    saveState();
+    el.panel.hidden = !open;
+    el.launcher.setAttribute("aria-expanded", String(open));
+    document.documentElement.classList.toggle("chat-open", open);
+    if (open) {
+      connect();
+      el.log.scrollTop = el.log.scrollHeight;
+      if (moveFocus) el.input.focus();
+    } else if (moveFocus) {
+      el.launcher.focus();
+    }
+  }
+
+  el.launcher.addEventListener("click", function () { setOpen(el.panel.hidden, true); });
+  el.close.addEventListener("click", function () { setOpen(false, true); });
+  el.panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") setOpen(false, true);
+  });
+  document.querySelectorAll("[data-open-chat]").forEach(function (button) {
+    button.addEventListener("click", function () { setOpen(true, true); });
+  });
+
+  el.form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = el.input.value.trim();
+    if (!text) return;
+    el.input.value = "";
+    send(text);
+  });
+
+  /* ---- start: re-show this tab's conversation, then announce only what is new ---- */
+
+  state.entries.forEach(function (entry) {
+    var item = renderEntry(entry);
+    shown.set(entry, item);
+    el.log.appendChild(item);
+  });
+  if (state.handoff) showHandoff(state.handoff);
+  el.log.setAttribute("role", "log");
+  el.log.setAttribute("aria-live", "polite");
+  if (state.open) setOpen(true, false);
+})();
