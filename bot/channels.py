@@ -26,12 +26,10 @@ class Channel:
     route: str  # where the platform posts, on the Rasa server
     required: dict[str, str]  # environment variable -> credentials field
     optional: dict[str, str] = field(default_factory=dict)
-    fixed: dict[str, Any] = field(default_factory=dict)  # credentials that are not settings
 
     def credentials(self, environ: Mapping[str, str]) -> dict[str, Any]:
         values = {**self.required, **self.optional}
-        settings = {name: environ[var].strip() for var, name in values.items() if environ.get(var, "").strip()}
-        return {**settings, **self.fixed}
+        return {name: environ[var].strip() for var, name in values.items() if environ.get(var, "").strip()}
 
 
 TELEGRAM = Channel(
