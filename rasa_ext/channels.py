@@ -45,14 +45,19 @@ def telegram_webhook_secret(access_token: str) -> str:
 
 
 def reject_unless(
-    blueprint: Blueprint, is_authentic: Callable[[Request], bool], platform: str
+    blueprint: Blueprint, is_authentic: Callable[[Request], bool], channel: InputChannel, platform: str
 ) -> Blueprint:
-    """Answer 403 to a webhook POST that `is_authentic` refuses; leave the health check open."""
+    """Answer 403 to any request on the channel's routes that `is_authentic` refuses, except the
+    health check (GET /webhooks/<name>/). That includes Rasa's Telegram /set_webhook route, which
+    would otherwise let anyone re-register the webhook."""
+    health = f"/webhooks/{channel.url_prefix()}"
 
     @blueprint.middleware("request")
     async def check(request: Request) -> HTTPResponse | None:
-        if request.method == "POST" and request.path.rstrip("/").endswith("/webhook") and not is_authentic(request):
-            logger.warning("%s webhook: refused a request that is not signed by %s", platform, platform)
+        if request.method == "GET" and request.path.rstrip("/") == health:
+            return None
+        if not is_authentic(request):
+            logger.warning("%s: refused a request to %s that %s did not sign", platform, request.path, platform)
             return response.text("forbidden", status=403)
         return None
 
@@ -60,15 +65,20 @@ def reject_unless(
 
 
 class SecretTelegramOutput(TelegramOutput):
-    async def set_webhook(self, url: str, secret_token: str) -> bool:  # type: ignore[override]
-        """aiogram 2.15 predates setWebhook's secret_token, so send the API call directly."""
-        return bool(await self.request(api.Methods.SET_WEBHOOK, {"url": url, "secret_token": secret_token}))
+    def __init__(self, access_token: str, secret_token: str) -> None:
+        super().__init__(access_token)
+        self.secret_token = secret_token
+
+    async def set_webhook(self, url: str, *args: Any, **kwargs: Any) -> bool:
+        """Always with the secret token. aiogram 2.15 predates setWebhook's secret_token, so the
+        API call is made directly."""
+        return bool(await self.request(api.Methods.SET_WEBHOOK, {"url": url, "secret_token": self.secret_token}))
 
 
 async def register_telegram_webhook(access_token: str, url: str, secret_token: str) -> None:
-    bot = SecretTelegramOutput(access_token)
+    bot = SecretTelegramOutput(access_token, secret_token)
     try:
-        if not await bot.set_webhook(url, secret_token):
+        if not await bot.set_webhook(url):
             raise RasaException("Telegram refused the webhook URL")
     except TelegramAPIError as error:
         raise RasaException(f"Failed to set the Telegram webhook: {error}") from error
@@ -95,10 +105,10 @@ class SecretTelegramInput(TelegramInput):
                 message.text = "/greet"
             return await on_new_message(message)
 
-        return reject_unless(super().blueprint(start_is_a_greeting), self.is_from_telegram, "Telegram")
+        return reject_unless(super().blueprint(start_is_a_greeting), self.is_from_telegram, self, "Telegram")
 
     def get_output_channel(self) -> TelegramOutput:
-        return TelegramOutput(self.access_token)
+        return SecretTelegramOutput(self.access_token, self.secret_token)
 
 
 class SignedTwilioInput(TwilioInput):
@@ -125,4 +135,4 @@ class SignedTwilioInput(TwilioInput):
         return bool(signature) and self.validator.validate(url, request.form, signature)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return reject_unless(super().blueprint(on_new_message), self.is_from_twilio, "Twilio")
+        return reject_unless(super().blueprint(on_new_message), self.is_from_twilio, self, "Twilio")

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from bot.servers import http_get
 from tests.channels.fake_platforms import text_of
 from tests.channels.helpers import CHANNEL_ENV, FAQ, REPORT, UNSURE, post_json
 
@@ -35,8 +36,7 @@ def button_update(chat_id: int, data: str) -> dict:
 
 
 def webhook_secret(fake) -> str:
-    (registration,) = fake.sent("telegram", "setWebhook")
-    return registration.body["secret_token"]
+    return fake.sent("telegram", "setWebhook")[0].body["secret_token"]
 
 
 def send(stack, fake, update: dict, secret: str | None = None) -> tuple[int, str]:
@@ -53,8 +53,8 @@ def say(stack, fake, chat_id: int, update: dict, replies: int) -> list:
     return fake.sent("telegram", "sendMessage", to=str(chat_id))[before:]
 
 
-def test_the_webhook_is_registered_with_a_secret_token(channel_stack, fake):
-    (registration,) = fake.sent("telegram", "setWebhook")
+def test_the_webhook_is_registered_once_with_a_secret_token(channel_stack, fake):
+    (registration,) = fake.sent("telegram", "setWebhook")  # once, though the server runs two workers
     assert registration.body["url"] == CHANNEL_ENV["TELEGRAM_WEBHOOK_URL"]
     assert len(registration.body["secret_token"]) >= 32
 
@@ -92,6 +92,13 @@ def test_the_question_has_yes_no_buttons_and_the_yes_button_hands_off(channel_st
     assert tickets.open_ticket_for(str(chat)) is None
     say(channel_stack, fake, chat, button_update(chat, "/affirm"), replies=2)
     assert tickets.open_ticket_for(str(chat)).trigger_message == UNSURE
+
+
+def test_only_the_health_check_is_open_without_the_secret_token(channel_stack, fake):
+    registrations = len(fake.sent("telegram", "setWebhook"))
+    assert post_json(f"{channel_stack.rasa_url}/webhooks/telegram/set_webhook", {})[0] == 403
+    assert len(fake.sent("telegram", "setWebhook")) == registrations  # nobody else can re-register it
+    assert http_get(f"{channel_stack.rasa_url}/webhooks/telegram/")[0] == 200
 
 
 def test_an_update_without_the_secret_token_is_refused(channel_stack, fake, tickets):

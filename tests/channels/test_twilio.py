@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from bot.servers import http_get
 from tests.channels.fake_platforms import text_of
 from tests.channels.helpers import (
     CHANNEL_ENV,
@@ -91,6 +92,10 @@ def test_a_request_not_signed_by_twilio_is_refused(channel_stack, fake, tickets,
     assert send(channel_stack, form, signature) == 403
     time.sleep(2)
     assert fake.sent("twilio", "Messages.json", to=phone) == [] and tickets.open_ticket_for(phone) is None
+
+
+def test_the_health_check_stays_open(channel_stack):
+    assert http_get(f"{channel_stack.rasa_url}/webhooks/twilio/")[0] == 200
 
 
 def test_a_signed_request_with_a_changed_message_is_refused(channel_stack, tickets):
