@@ -14,8 +14,8 @@ MODEL := models/current.tar.gz
 run: model           ## chat: action server + Rasa server (REST, socket.io) on loopback
 	$(PY) -m bot run
 
-shell: model         ## staff: rasa shell with the same model and actions
-	$(PY) -m bot shell
+shell: model         ## staff: rasa shell with the same model and actions (KEEP=1: store the chat like a patient's)
+	$(PY) -m bot shell $(if $(KEEP),--keep)
 
 test: model          ## everything: unit, action, data validation, test stories, NLU floor, integration
 	$(PY) -m pytest

@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.handoff import TicketStore, WebhookNotifier, default_database_url, open_handoff
 from bot.profile import ClinicProfile, load_profile
-from bot.replies import clarify_buttons, domain_response_names, for_channel, handoff_payload, render
+from bot.replies import clarify_message, domain_response_names, handoff_message, handoff_payload, render, yes_or_no
 from bot.safety import Outcome, ScreenResult, screen
 
 logger = logging.getLogger(__name__)
@@ -54,8 +54,9 @@ class ActionScreenMessage(Action):
         result = screen(text)
         if result.outcome == Outcome.EMERGENCY:  # nothing outranks an emergency
             return await self.act_on(result, dispatcher, tracker, profile, text, intent, bool(pending))
-        if pending and intent in ("affirm", "deny"):
-            return await self.answer_to_clarification(dispatcher, tracker, profile, intent == "affirm")
+        answer = yes_or_no(text, intent) if pending else None
+        if answer is not None:
+            return await self.answer_to_clarification(dispatcher, tracker, profile, answer)
         if intent == "request_human" and not result.hands_off:
             reason = "repeated_fallback" if last_bot_action(tracker) == "utter_offer_human" else "human_request"
             return await hand_off(dispatcher, tracker, profile, reason, "routine", [], text)
@@ -72,7 +73,7 @@ class ActionScreenMessage(Action):
             return await hand_off(dispatcher, tracker, profile, result.reason, result.severity,
                                   result.findings, text)
         if outcome == Outcome.CLARIFY:
-            dispatcher.utter_message(text=render("clarify", profile), buttons=clarify_buttons())
+            dispatcher.utter_message(**clarify_message(profile, tracker.get_latest_input_channel()))
             return [SlotSet(PENDING_TEXT, text), SlotSet(PENDING_INTENT, intent), STOP_HERE]
         if outcome == Outcome.OTHER_PERSON_EMERGENCY:
             dispatcher.utter_message(text=render("other_person_emergency", profile))
@@ -140,7 +141,7 @@ async def hand_off(
                          tracker.sender_id, reason, severity)
         text, ticket_id = render("handoff_without_ticket", profile), None
     payload = handoff_payload(ticket_id, reason, severity, profile)
-    dispatcher.utter_message(text=text, json_message=for_channel(payload, tracker.get_latest_input_channel()))
+    dispatcher.utter_message(**handoff_message(text, payload, tracker.get_latest_input_channel(), profile))
     if reason == "side_effect" and severity == "routine":
         dispatcher.utter_message(text=render("routine_reassurance", profile))
     return [*CLEAR_PENDING, ConversationPaused()]

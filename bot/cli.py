@@ -8,13 +8,18 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
+from pathlib import Path
 from typing import Sequence
 
+from bot.channels import ChannelConfigError, describe
 from bot.handoff.staff_cli import add_staff_commands
 from bot.paths import MODEL, ROOT, VAR
 from bot.servers import (
+    HOST,
     RASA,
     ServerError,
+    free_port,
     port_is_free,
     render_endpoints,
     running_stack,
@@ -60,6 +65,7 @@ The clinic assistant is running.
   Website:    {stack.rasa_url}{PAGE_PATH}   {website_note()}
   REST:       curl -s -XPOST {stack.rasa_url}/webhooks/rest/webhook -d '{{"sender":"me","message":"what is mesotherapy?"}}'
   socket.io:  {stack.rasa_url}/socket.io
+  Messaging:  {describe(stack.channels)}
   Actions:    {stack.action_url}/health
   Model:      {stack.status()["model_file"]}
   Logs:       var/run/rasa.log, var/run/actions.log
@@ -69,7 +75,7 @@ Press Ctrl-C to stop.""", flush=True)
                 time.sleep(1)
             print("a server stopped unexpectedly; see var/run/*.log", file=sys.stderr)
             return 1
-    except ServerError as error:
+    except (ServerError, ChannelConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -77,21 +83,42 @@ Press Ctrl-C to stop.""", flush=True)
         return 0
 
 
+def shell_stores(keep: bool) -> tuple[Path | None, dict[str, str]]:
+    """Where a staff chat goes: the tracker database (None: in memory) and the action server's
+    ticket settings. A test chat stays out of the patients' stores and notifies nobody; `keep`
+    puts conversation and tickets in the patients' stores, where `bot staff` sees them."""
+    if keep:
+        return VAR / "tracker.db", {}
+    return None, {"HANDOFF_DATABASE_URL": f"sqlite:///{VAR / 'shell' / 'handoff.db'}", "HANDOFF_WEBHOOK_URL": ""}
+
+
 def shell(args: argparse.Namespace) -> int:
-    """Staff test chats in `rasa shell`: same model, same actions, conversations kept in memory
-    (out of the patients' store). Reuses a running action server, or starts one."""
+    """Staff chats in `rasa shell` with the same model, actions, screen and handoff as patients
+    get, on its own action server. By default a test chat: conversation in memory, tickets in
+    var/shell/handoff.db, no staff notification. `--keep` stores it like a patient's."""
     require_model()
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # a closed terminal or a kill still stops both servers
+        signal.signal(signum, exit_on_first_signal)
     run_dir = VAR / "shell"
     run_dir.mkdir(parents=True, exist_ok=True)
-    action_server = None
-    if port_is_free(args.action_port):
-        print("Starting the action server (test tickets go to var/shell/handoff.db)…", flush=True)
-        test_tickets = {"HANDOFF_DATABASE_URL": f"sqlite:///{run_dir / 'handoff.db'}"}
-        action_server = start_action_server(args.action_port, run_dir, extra_env=test_tickets)
-    endpoints = render_endpoints(run_dir, args.action_port, tracker_db=None)
+    if not port_is_free(args.shell_port):
+        print(f"error: port {args.shell_port} is busy: pass another with --shell-port", file=sys.stderr)
+        return 1
+    tracker_db, ticket_env = shell_stores(args.keep)
+    conversation_id = f"staff-{uuid.uuid4().hex[:12]}"
+    action_port = args.action_port or free_port()
+    where = "in the patients' stores (var/tracker.db, tickets as configured)" if args.keep else \
+        "in memory only; test tickets in var/shell/handoff.db, staff not notified"
+    print(f"Staff chat {conversation_id}: {where}. Starting the action server…", flush=True)
+    try:
+        action_server = start_action_server(action_port, run_dir, extra_env=ticket_env)
+    except ServerError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    endpoints = render_endpoints(run_dir, action_port, tracker_db=tracker_db)
     command = [
-        *RASA, "shell", "--model", str(MODEL),
-        "--endpoints", str(endpoints), "--port", str(args.shell_port),
+        *RASA, "shell", "--model", str(MODEL), "--endpoints", str(endpoints),
+        "--interface", HOST, "--port", str(args.shell_port), "--conversation-id", conversation_id,
     ]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_TELEMETRY_ENABLED": "false"}
     try:
@@ -99,8 +126,7 @@ def shell(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        if action_server is not None:
-            action_server.stop()
+        action_server.stop()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,8 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--action-port", type=int, default=5055)
     run_parser.set_defaults(handler=run)
     shell_parser = commands.add_parser("shell", help="staff test chats in rasa shell")
-    shell_parser.add_argument("--action-port", type=int, default=5055)
+    shell_parser.add_argument("--action-port", type=int, default=None, help="default: a free port")
     shell_parser.add_argument("--shell-port", type=int, default=5006)
+    shell_parser.add_argument("--keep", action="store_true",
+                              help="store the chat and its tickets in the patients' stores")
     shell_parser.set_defaults(handler=shell)
     add_staff_commands(commands)
     return parser

@@ -1,6 +1,15 @@
 """The assistant's safety and handoff wording (content/safety_messages.yml), filled in with the
-clinic profile, plus the machine-readable handoff payload for the web widget and channels."""
+clinic profile, plus the machine-readable handoff payload for the web widget and channels.
 
+What a channel can show decides the shape of a message. REST, socket.io and the callback channel
+pass custom JSON on to a client we wrote, so they get the handoff payload. Every other channel
+(Telegram, Twilio, Messenger, Slack, the staff shell, any channel added later) gets the same
+content as plain text: Rasa's Messenger and Slack outputs would post the JSON to the platform,
+which rejects it, and Telegram's and Twilio's drop it or send an empty message. Buttons go only to
+channels that show them; the others get the choices in words and understand a typed yes or no.
+"""
+
+import string
 from functools import lru_cache
 from typing import Any
 
@@ -50,3 +59,51 @@ def for_channel(payload: dict[str, Any], channel: str | None) -> dict[str, Any]:
     """Rasa's socket.io output passes custom JSON keys to `emit()` as arguments, so the payload
     must travel under "data" there (the widget then receives the payload itself, rasa#3823)."""
     return {"data": payload} if channel == "socketio" else payload
+
+
+PAYLOAD_CHANNELS = frozenset({"rest", "socketio", "callback"})
+# Channels that show buttons, with the longest button title each accepts (None: no limit).
+# Messenger's button template refuses titles over 20 characters.
+BUTTON_TITLE_LIMITS: dict[str, int | None] = {
+    "rest": None, "socketio": None, "callback": None, "cmdline": None,
+    "telegram": None, "slack": 75, "facebook": 20,
+}
+YES_WORDS = frozenset({"yes", "y", "yeah", "yea", "yep", "yup", "ya", "yess", "yes please"})
+NO_WORDS = frozenset({"no", "n", "nope", "nah", "no thanks"})
+
+
+def shows_buttons(channel: str | None, buttons: list[dict[str, str]]) -> bool:
+    if channel not in BUTTON_TITLE_LIMITS:
+        return False
+    limit = BUTTON_TITLE_LIMITS[channel]
+    return limit is None or all(len(button["title"]) <= limit for button in buttons)
+
+
+def clarify_message(profile: ClinicProfile, channel: str | None) -> dict[str, Any]:
+    """"Is this happening to you now?" with Yes/No buttons, or with the choices in words."""
+    buttons = clarify_buttons()
+    if shows_buttons(channel, buttons):
+        return {"text": render("clarify", profile), "buttons": buttons}
+    return {"text": f"{render('clarify', profile)} {render('clarify_in_words', profile)}"}
+
+
+def handoff_message(text: str, payload: dict[str, Any], channel: str | None, profile: ClinicProfile) -> dict[str, Any]:
+    """The handoff reply: text plus the payload where the client reads it, else the payload's
+    content (clinic name and website; the emergency number for an emergency) as text."""
+    if channel in PAYLOAD_CHANNELS:
+        return {"text": text, "json_message": for_channel(payload, channel)}
+    lines = [text, render("handoff_clinic", profile)]
+    if payload["handoff"]["emergency"]:
+        lines.append(render("handoff_emergency", profile))
+    return {"text": "\n".join(lines)}
+
+
+def yes_or_no(text: str, intent: str | None) -> bool | None:
+    """The patient's answer to a yes/no question: a bare yes or no word counts whatever NLU made
+    of it (text channels ask "reply YES or NO"), else the affirm/deny intent; None otherwise."""
+    words = " ".join(text.lower().translate(str.maketrans("", "", string.punctuation)).split())
+    if words in YES_WORDS:
+        return True
+    if words in NO_WORDS:
+        return False
+    return {"affirm": True, "deny": False}.get(intent or "")

@@ -19,10 +19,11 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Iterator, Mapping
 
 import yaml
 
+from bot.channels import Channel, render_credentials
 from bot.paths import ROOT
 
 HOST = "127.0.0.1"
@@ -97,6 +98,19 @@ def render_endpoints(run_dir: Path, action_port: int, tracker_db: Path | None, s
     return path
 
 
+def write_credentials(run_dir: Path, environ: Mapping[str, str]) -> tuple[Path, list[Channel]]:
+    """Write the repository's credentials.yml (REST, socket.io) plus each channel `environ`
+    switches on (bot.channels) into the run directory, readable by this user only, because it
+    holds the channels' secrets. Raises ChannelConfigError on a half-configured channel."""
+    base = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8")) or {}
+    credentials, channels = render_credentials(base, environ)
+    path = run_dir / "credentials.yml"
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(yaml.safe_dump(credentials, sort_keys=False), encoding="utf-8")
+    return path, channels
+
+
 @dataclass
 class ManagedProcess:
     name: str
@@ -157,6 +171,7 @@ class Stack:
     action_port: int
     auth_token: str
     processes: list[ManagedProcess] = field(default_factory=list)
+    channels: list[Channel] = field(default_factory=list)  # served besides REST and socket.io
 
     @property
     def rasa_url(self) -> str:
@@ -236,13 +251,16 @@ def start_rasa_server(
     auth_token: str,
     timeout: float = 180.0,
     stock: bool = False,
+    credentials: Path | None = None,
+    extra_env: dict | None = None,
 ) -> ManagedProcess:
     """The clinic's Rasa server: rasa_ext's channel, stores and speed-ups, one Sanic worker per
     core (SANIC_WORKERS overrides; the SQLite lock store makes more than one safe), each worker
-    loading the model. `stock=True` runs plain `rasa run` with one worker, for comparison."""
+    loading the model. `stock=True` runs plain `rasa run` with one worker, for comparison.
+    `credentials` defaults to the repository's credentials.yml (REST and socket.io)."""
     if not port_is_free(port):
         raise ServerError(f"port {port} is busy: is the assistant already running?")
-    credentials = ROOT / "credentials.yml"
+    credentials = credentials or ROOT / "credentials.yml"
     if stock:
         credentials = log_dir / "credentials.yml"
         credentials.write_text(yaml.safe_dump(STOCK_CREDENTIALS), encoding="utf-8")
@@ -256,7 +274,8 @@ def start_rasa_server(
         "--enable-api", "--auth-token", auth_token,
     ]
     workers = "1" if stock else os.environ.get("SANIC_WORKERS", str(os.cpu_count() or 1))
-    managed = spawn("rasa", command, log_dir, {"SANIC_WORKERS": workers} if stock else clinic_server_env(workers))
+    server_env = {"SANIC_WORKERS": workers} if stock else clinic_server_env(workers)
+    managed = spawn("rasa", command, log_dir, {**(extra_env or {}), **server_env})
     try:
         wait_until(managed, f"http://{HOST}:{port}/", timeout)
     except ServerError:
@@ -275,15 +294,20 @@ def running_stack(
     auth_token: str | None = None,
     stock: bool = False,
     extra_env: dict | None = None,
+    rasa_env: dict | None = None,
 ) -> Iterator[Stack]:
     """Run both servers for the duration of the `with` block, then stop them. `stock=True` serves
-    the model with plain Rasa (the benchmark's baseline)."""
+    the model with plain Rasa (the benchmark's baseline). `extra_env` goes to the action server,
+    `rasa_env` to the Rasa server; messaging channels are switched on by variables in the
+    environment or in `rasa_env` (bot.channels)."""
     run_dir.mkdir(parents=True, exist_ok=True)
+    credentials, channels = write_credentials(run_dir, {**os.environ, **(rasa_env or {})})
     # Hex, not urlsafe: a token starting with "-" would be read by `rasa run` as a flag.
     stack = Stack(
         rasa_port=rasa_port or free_port(),
         action_port=action_port or free_port(),
         auth_token=auth_token or os.environ.get("RASA_AUTH_TOKEN") or secrets.token_hex(24),
+        channels=[] if stock else channels,
     )
     # The staff CLI (resolve → resume) reads this run's API token from here.
     token_file = run_dir / "auth_token"
@@ -293,7 +317,8 @@ def running_stack(
         stack.processes.append(start_action_server(stack.action_port, run_dir, extra_env=extra_env))
         endpoints = render_endpoints(run_dir, stack.action_port, tracker_db, stock=stock)
         stack.processes.append(
-            start_rasa_server(model, stack.rasa_port, endpoints, run_dir, stack.auth_token, stock=stock)
+            start_rasa_server(model, stack.rasa_port, endpoints, run_dir, stack.auth_token, stock=stock,
+                              credentials=credentials, extra_env=rasa_env)
         )
         yield stack
     finally:

@@ -3,13 +3,15 @@
 Rasa's own RestInput answers a JSON array with a 500, replies to a null or numeric message with
 silence, and files every message without a `sender` under one shared conversation called
 "default", which would mix different patients' messages. This subclass keeps the same route,
-/webhooks/rest/webhook, and fixes all three.
+/webhooks/rest/webhook, and fixes all three. PatientCallbackInput does the same for Rasa's
+callback channel (/webhooks/callback/webhook, replies POSTed to the configured URL).
 """
 
 import json
 import uuid
 from typing import Any, Dict
 
+from rasa.core.channels.callback import CallbackInput
 from rasa.core.channels.rest import RestInput
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
@@ -40,3 +42,11 @@ class PatientRestInput(RestInput):
         if message is None:
             return ""
         return message if isinstance(message, str) else json.dumps(message)
+
+
+class PatientCallbackInput(PatientRestInput, CallbackInput):
+    """Rasa's CallbackInput (route, credentials, output) with the hardened request parsing."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "callback"

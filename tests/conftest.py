@@ -5,6 +5,7 @@ from typing import Iterator
 import pytest
 import yaml
 
+from bot.channels import CHANNEL_VARIABLES
 from bot.paths import DOMAIN, MODEL
 from bot.profile import ClinicProfile, load_profile
 from bot.servers import Stack, running_stack
@@ -50,5 +51,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, webhook: WebhookReceiver, ha
         pytest.fail("no trained model at models/current.tar.gz: run `make test`, which trains first")
     run_dir = tmp_path_factory.mktemp("stack")
     extra_env = {"HANDOFF_DATABASE_URL": handoff_database_url, "HANDOFF_WEBHOOK_URL": webhook.url}
-    with running_stack(MODEL, run_dir, tracker_db=run_dir / "tracker.db", extra_env=extra_env) as running:
+    no_channels = {var: "" for var in CHANNEL_VARIABLES}  # REST and socket.io only, whatever the shell has set
+    with running_stack(MODEL, run_dir, tracker_db=run_dir / "tracker.db", extra_env=extra_env,
+                       rasa_env=no_channels) as running:
         yield running

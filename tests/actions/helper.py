@@ -18,11 +18,12 @@ def domain() -> Dict[str, Any]:
     return Domain.load(str(DOMAIN)).as_dict()
 
 
-def user_event(text: str, intent: str, confidence: float = 0.9) -> Dict[str, Any]:
+def user_event(text: str, intent: str, confidence: float = 0.9, input_channel: str = "rest") -> Dict[str, Any]:
     return {
         "event": "user",
         "timestamp": time.time(),
         "text": text,
+        "input_channel": input_channel,
         "parse_data": {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []},
     }
 

@@ -19,8 +19,8 @@ def ticket_db(tmp_path, monkeypatch):
     getattr(screen_module.ticket_store, "cache_clear", lambda: None)()
 
 
-def screen_turn(text, intent="faq_side_effects", earlier=(), slots=None):
-    tracker = make_tracker([*earlier, user_event(text, intent)])
+def screen_turn(text, intent="faq_side_effects", earlier=(), slots=None, channel="rest"):
+    tracker = make_tracker([*earlier, user_event(text, intent, input_channel=channel)])
     tracker.slots.update(slots or {})
     return run_action(ActionScreenMessage(), tracker)
 
@@ -141,3 +141,46 @@ def test_a_routine_side_effect_gets_the_documents_reassurance_and_an_urgent_one_
     assert "usually settle within a few days" in routine.messages[-1]["text"]
     urgent = screen_turn("a painful red lump came up three weeks after my meso")
     assert not any("settle within a few days" in (m.get("text") or "") for m in urgent.messages)
+
+
+# --- Text channels (SMS, WhatsApp, Telegram, Messenger, Slack, the staff shell) --------------------
+
+PENDING = {"screen_pending_text": "bruising after meso??", "screen_pending_intent": "faq_side_effects"}
+
+
+@pytest.mark.parametrize("channel", ["twilio", "telegram", "facebook", "slack", "cmdline"])
+def test_on_a_text_channel_the_handoff_is_plain_text_with_the_ticket_and_no_json(ticket_db, profile, channel):
+    result = screen_turn("my face has been swollen and hot since the injections", channel=channel)
+    (ticket,) = ticket_db.list_open()
+    assert ticket.channel == channel
+    assert not any(message.get("custom") for message in result.messages)
+    text = result.messages[0]["text"]
+    for value in (str(ticket.id), profile.name, profile.phone, profile.hours, profile.website):
+        assert value in text
+
+
+def test_an_emergency_handoff_on_sms_repeats_the_emergency_number_in_the_handoff_text(ticket_db, profile):
+    result = screen_turn("I can't breathe and my lips are swelling", intent="faq_pain", channel="twilio")
+    emergency_line, handoff = result.messages[0]["text"], result.messages[1]["text"]
+    assert profile.emergency_number in emergency_line
+    assert profile.emergency_number in handoff and str(ticket_db.list_open()[0].id) in handoff
+
+
+def test_on_sms_the_question_has_no_buttons_and_asks_for_yes_or_no_in_words(ticket_db):
+    (question,) = screen_turn("bruising after meso??", channel="twilio").messages
+    assert not question.get("buttons") and "YES or NO" in question["text"]
+    (question,) = screen_turn("bruising after meso??", channel="telegram").messages
+    assert [b["payload"] for b in question["buttons"]] == ["/affirm", "/deny"]
+
+
+@pytest.mark.parametrize("reply", ["YES", "Yes.", "y", "yep!"])
+def test_a_typed_yes_answers_the_question_whatever_nlu_made_of_it(ticket_db, reply):
+    result = screen_turn(reply, intent="nlu_fallback", slots=PENDING, channel="twilio")
+    assert "pause" in event_names(result)
+    assert ticket_db.list_open()[0].trigger_message == "bruising after meso??"
+
+
+@pytest.mark.parametrize("reply", ["NO", "no.", "Nope"])
+def test_a_typed_no_answers_the_earlier_question(ticket_db, reply):
+    result = screen_turn(reply, intent="nlu_fallback", slots=PENDING, channel="twilio")
+    assert result.responses == ["utter_faq_side_effects"] and ticket_db.list_open() == []
