@@ -3,9 +3,7 @@ only, browsers from other sites are refused (REST CORS and socket.io), and overs
 messages are cut or refused without breaking anything."""
 
 import json
-import queue
 import socket
-import threading
 import uuid
 
 import pytest
@@ -14,6 +12,7 @@ import socketio
 from bot.servers import HOST, free_port, http_get
 from rasa_ext.limits import MAX_MESSAGE_CHARS
 from tests.hardening.conftest import CLINIC_ORIGIN, OTHER_ORIGIN, request
+from tests.servers.test_socketio import converse
 
 pytestmark = pytest.mark.servers
 
@@ -111,26 +110,9 @@ def test_rest_cors_allows_the_clinics_site_and_no_other(hardened):
 
 
 def socketio_conversation(url: str, message: str, origin: str | None, session_id: str | None = None) -> list[dict]:
-    """One session and one message over the websocket transport, from a page at `origin` (None:
-    the client's default, the server's own origin); returns the replies."""
-    options = {"origin": origin} if origin else {}
-    client = socketio.Client(websocket_extra_options=options)
-    replies: queue.Queue = queue.Queue()
-    confirmed = threading.Event()
-    client.on("session_confirm", lambda *_: confirmed.set())
-    client.on("bot_uttered", replies.put)
-    client.connect(url, transports=["websocket"], socketio_path="/socket.io")
-    try:
-        session_id = session_id or uuid.uuid4().hex
-        client.emit("session_request", {"session_id": session_id})
-        assert confirmed.wait(10), "no session_confirm"
-        client.emit("user_uttered", {"message": message, "session_id": session_id})
-        batch = [replies.get(timeout=30)]
-        while not replies.empty():
-            batch.append(replies.get())
-        return batch
-    finally:
-        client.disconnect()
+    """One message over socket.io's websocket transport from a page at `origin` (None: the
+    server's own); returns the replies."""
+    return converse(url, session_id or uuid.uuid4().hex, [message], origin)[0]
 
 
 @pytest.mark.parametrize("origin", [CLINIC_ORIGIN, None], ids=["clinic site", "same origin"])
