@@ -51,11 +51,12 @@ class Hardened:
 
 
 @pytest.fixture(scope="package")
-def hardened(tmp_path_factory: pytest.TempPathFactory, webhook: WebhookReceiver) -> Iterator[Hardened]:
+def hardened(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hardened]:
+    """Its own webhook receiver: ticket numbers here repeat those of the session's stack."""
     if not MODEL.exists():
         pytest.fail("no trained model at models/current.tar.gz: run `make test`, which trains first")
     run_dir = tmp_path_factory.mktemp("hardened")
-    with postgres_cluster(run_dir / "postgres") as database:
+    with postgres_cluster(run_dir / "postgres") as database, WebhookReceiver() as webhook:
         env = {
             "HANDOFF_DATABASE_URL": database.url,
             "HANDOFF_WEBHOOK_URL": webhook.url,
