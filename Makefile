@@ -9,7 +9,7 @@ export RASA_TELEMETRY_ENABLED := false
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 MODEL := models/current.tar.gz
 
-.PHONY: run shell test bench setup model lock clean
+.PHONY: run shell test audit bench setup model lock clean
 
 run: model           ## chat: action server + Rasa server (REST, socket.io) on loopback
 	$(PY) -m bot run
@@ -20,12 +20,15 @@ shell: model         ## staff: rasa shell with the same model and actions (KEEP=
 test: model          ## everything: unit, action, data validation, test stories, NLU floor, integration
 	$(PY) -m pytest
 
+audit: setup         ## known vulnerabilities in requirements.lock vs tools/audit/accepted.yml (pip-audit, own venv)
+	$(PY) -m pytest -m audit tests/audit
+
 bench: model         ## benchmark against the real servers; writes bench/reports/<date>.{json,md}
 	$(PY) -m bench
 
 setup: .venv/.installed-lock.sha256 web/node_modules/.installed-lock.sha256
 
-.venv/.installed-lock.sha256: requirements.lock scripts/setup.sh
+.venv/.installed-lock.sha256: requirements.lock scripts/setup.sh scripts/python310.sh
 	bash scripts/setup.sh
 
 web/node_modules/.installed-lock.sha256: web/package-lock.json scripts/setup_web.sh

@@ -17,7 +17,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.handoff import TicketStore, WebhookNotifier, default_database_url, open_handoff
+from bot.handoff import TicketStore, WebhookNotifier, default_database_url
+from bot.handoff.service import open_handoff_or_spool
+from bot.handoff.spool import HandoffRequest, HandoffSpool, spool_directory
 from bot.profile import ClinicProfile, load_profile
 from bot.replies import clarify_message, domain_response_names, handoff_message, handoff_payload, render, yes_or_no
 from bot.safety import Outcome, ScreenResult, screen
@@ -38,6 +40,11 @@ def ticket_store() -> TicketStore:
 @lru_cache(maxsize=1)
 def notifier() -> WebhookNotifier:
     return WebhookNotifier.from_environment()
+
+
+@lru_cache(maxsize=1)
+def spool() -> HandoffSpool:
+    return HandoffSpool(spool_directory())
 
 
 class ActionScreenMessage(Action):
@@ -126,20 +133,25 @@ async def hand_off(
     severity: str, findings: Sequence[Dict[str, Any]], trigger: str,
 ) -> List[EventType]:
     """Write the ticket, notify staff, tell the patient what happens next, and pause the bot.
-    If the ticket cannot be written the patient is still told how to reach the clinic."""
+    If the ticket database is down the handoff is spooled (and written later); either way, without
+    a ticket number the patient is told to call the clinic."""
+    request = HandoffRequest(
+        conversation_id=tracker.sender_id, channel=tracker.get_latest_input_channel() or "unknown",
+        reason=reason, severity=severity, findings=[dict(finding) for finding in findings],
+        trigger_message=trigger, clinic_name=profile.name,
+    )
     try:
-        record = partial(
-            open_handoff, ticket_store(), notifier(), conversation_id=tracker.sender_id,
-            channel=tracker.get_latest_input_channel() or "unknown", reason=reason, severity=severity,
-            findings=list(findings), trigger_message=trigger, clinic_name=profile.name,
-        )
+        record = partial(open_handoff_or_spool, ticket_store, notifier(), spool(), request)
         ticket = await asyncio.get_running_loop().run_in_executor(None, record)
+    except Exception as error:  # the spool failed too; no message text in the log
+        logger.critical("HANDOFF LOST: neither the ticket database nor the spool took the handoff for "
+                        "conversation %s (%s, %s): %s", tracker.sender_id, reason, severity, type(error).__name__)
+        ticket = None
+    if ticket is None:
+        text, ticket_id = render("handoff_without_ticket", profile), None
+    else:
         message_key = "human_request" if reason in ("human_request", "repeated_fallback") else "handoff"
         text, ticket_id = render(message_key, profile, ticket=ticket.id), ticket.id
-    except Exception:
-        logger.exception("HANDOFF TICKET NOT RECORDED for conversation %s (%s, %s)",
-                         tracker.sender_id, reason, severity)
-        text, ticket_id = render("handoff_without_ticket", profile), None
     payload = handoff_payload(ticket_id, reason, severity, profile)
     dispatcher.utter_message(**handoff_message(text, payload, tracker.get_latest_input_channel(), profile))
     if reason == "side_effect" and severity == "routine":

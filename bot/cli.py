@@ -1,4 +1,5 @@
-"""`python -m bot …`: run the assistant, open the staff shell, or work the staff handoff queue."""
+"""`python -m bot …`: run the assistant, open the staff shell, work the staff handoff queue, or
+purge and erase patients' data."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Sequence
 from bot.channels import ChannelConfigError, describe
 from bot.handoff.staff_cli import add_staff_commands
 from bot.paths import MODEL, ROOT, VAR
+from bot.retention import add_retention_commands
 from bot.servers import (
     HOST,
     RASA,
@@ -143,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
                               help="store the chat and its tickets in the patients' stores")
     shell_parser.set_defaults(handler=shell)
     add_staff_commands(commands)
+    add_retention_commands(commands)
     return parser
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -66,40 +68,76 @@ def as_postgres_user(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
 
+@dataclass
+class PostgresCluster:
+    """A PostgreSQL cluster in a folder, served on a fixed loopback port; `stop()` and `start()`
+    again on the same port let fault tests take the database away and bring it back."""
+
+    data: Path
+    sockets: Path
+    port: int
+    work_dir: Path
+    database: str
+    process: ManagedProcess | None = None
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@{HOST}:{self.port}/{self.database}"
+
+    def start(self) -> None:
+        self.process = spawn("postgres", as_postgres_user([
+            str(postgres_bin("postgres")), "-D", str(self.data), "-p", str(self.port), "-k", str(self.sockets),
+            "-c", f"listen_addresses={HOST}", "-c", "max_connections=200",
+        ]), self.work_dir)
+        wait_for_port(self.process, self.port)
+
+    def stop(self) -> None:
+        """Fast shutdown (SIGINT): open sessions are ended instead of waited for."""
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.process.pid, signal.SIGINT)
+            self.process.process.wait(30)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            pass  # gone already, or ManagedProcess.stop() escalates
+        self.process.stop()
+        self.process = None
+
+
 @contextmanager
-def postgres_server(work_dir: Path, database: str = "clinic") -> Iterator[str]:
-    """A fresh PostgreSQL cluster on a free loopback port; yields its SQLAlchemy URL. The cluster
-    lives in its own temporary folder (the `postgres` user cannot enter pytest's private ones) and
-    is deleted afterwards; `work_dir` keeps the server log."""
+def postgres_cluster(work_dir: Path, database: str = "clinic") -> Iterator[PostgresCluster]:
+    """A fresh PostgreSQL cluster on a free loopback port, running. The cluster lives in its own
+    temporary folder (the `postgres` user cannot enter pytest's private ones) and is deleted
+    afterwards; `work_dir` keeps the server log."""
     ensure_debian_packages(POSTGRES_PACKAGES)
-    cluster = Path(tempfile.mkdtemp(prefix="clinic-pg-"))
-    data, sockets = cluster / "data", cluster / "sockets"
-    for folder in (data, sockets):
-        folder.mkdir()
+    folder = Path(tempfile.mkdtemp(prefix="clinic-pg-"))
+    cluster = PostgresCluster(folder / "data", folder / "sockets", free_port(), work_dir, database)
+    for path in (cluster.data, cluster.sockets):
+        path.mkdir()
     if os.geteuid() == 0:
-        for folder in (cluster, data, sockets):
-            shutil.chown(folder, "postgres")
-    subprocess.run(
-        as_postgres_user([str(postgres_bin("initdb")), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]),
-        check=True, capture_output=True,
-    )
-    port = free_port()
-    managed = spawn("postgres", as_postgres_user([
-        str(postgres_bin("postgres")), "-D", str(data), "-p", str(port), "-k", str(sockets),
-        "-c", f"listen_addresses={HOST}", "-c", "max_connections=200",
-    ]), work_dir)
+        for path in (folder, cluster.data, cluster.sockets):
+            shutil.chown(path, "postgres")
+    initdb = [str(postgres_bin("initdb")), "-D", str(cluster.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
+    subprocess.run(as_postgres_user(initdb), check=True, capture_output=True)
     try:
-        wait_for_port(managed, port)
+        cluster.start()
         created = subprocess.run(
-            [str(find_binary("createdb")), "-h", HOST, "-p", str(port), "-U", "postgres", database],
+            [str(find_binary("createdb")), "-h", HOST, "-p", str(cluster.port), "-U", "postgres", database],
             capture_output=True, text=True,
         )
         if created.returncode != 0:
             raise ServerError(f"createdb failed: {created.stderr}")
-        yield f"postgresql://postgres@{HOST}:{port}/{database}"
+        yield cluster
     finally:
-        managed.stop()
-        shutil.rmtree(cluster, ignore_errors=True)
+        cluster.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def postgres_server(work_dir: Path, database: str = "clinic") -> Iterator[str]:
+    """A fresh PostgreSQL cluster on a free loopback port; yields its SQLAlchemy URL."""
+    with postgres_cluster(work_dir, database) as cluster:
+        yield cluster.url
 
 
 @contextmanager

@@ -25,6 +25,7 @@ import yaml
 
 from bot.channels import Channel, render_credentials
 from bot.paths import ROOT
+from bot.settings import web_origins
 
 HOST = "127.0.0.1"
 RASA = [sys.executable, "-m", "rasa_ext"]  # Rasa's command line with rasa_ext.speedups applied
@@ -38,6 +39,13 @@ QUIET_ENV = {
     "TF_INTER_OP_PARALLELISM_THREADS": "1",
     "TF_INTRA_OP_PARALLELISM_THREADS": "1",
 }
+# Request bodies. A patient's message is cut to 1,000 characters anyway (rasa_ext/limits.py), so
+# 64 KiB is plenty for the Rasa server; the action server receives the whole current session's
+# tracker and the domain with every call (about 20 KiB plus ~1-5 KiB per turn), so it gets more.
+# Over the limit Sanic answers 413; for the action server that means the patient gets the clinic's
+# contacts (rasa_ext/action_fallback.py).
+RASA_LIMITS = {"SANIC_REQUEST_MAX_SIZE": str(64 * 1024), "SANIC_WEBSOCKET_MAX_SIZE": str(64 * 1024)}
+ACTION_SERVER_LIMITS = {"SANIC_REQUEST_MAX_SIZE": str(2 * 1024 * 1024)}
 
 
 class ServerError(RuntimeError):
@@ -221,7 +229,7 @@ def start_action_server(
         "actions",
         [sys.executable, "-m", "rasa_ext.action_server", "--actions", "actions", "--port", str(port)],
         log_dir,
-        extra_env,
+        {**ACTION_SERVER_LIMITS, **(extra_env or {})},
     )
     try:
         wait_until(managed, f"http://{HOST}:{port}/health", timeout)
@@ -256,8 +264,9 @@ def start_rasa_server(
 ) -> ManagedProcess:
     """The clinic's Rasa server: rasa_ext's channel, stores and speed-ups, one Sanic worker per
     core (SANIC_WORKERS overrides; the SQLite lock store makes more than one safe), each worker
-    loading the model. `stock=True` runs plain `rasa run` with one worker, for comparison.
-    `credentials` defaults to the repository's credentials.yml (REST and socket.io)."""
+    loading the model. Browsers may call it only from its own pages and `$CLINIC_WEB_ORIGINS`
+    (CORS here; socket.io in rasa_ext.socketio_channel). `stock=True` runs plain `rasa run` with
+    one worker, for comparison. `credentials` defaults to the repository's credentials.yml."""
     if not port_is_free(port):
         raise ServerError(f"port {port} is busy: is the assistant already running?")
     credentials = credentials or ROOT / "credentials.yml"
@@ -273,9 +282,12 @@ def start_rasa_server(
         "--port", str(port),
         "--enable-api", "--auth-token", auth_token,
     ]
+    origins = web_origins({**os.environ, **(extra_env or {})})
+    if origins:
+        command += ["--cors", *origins]
     workers = "1" if stock else os.environ.get("SANIC_WORKERS", str(os.cpu_count() or 1))
     server_env = {"SANIC_WORKERS": workers} if stock else clinic_server_env(workers)
-    managed = spawn("rasa", command, log_dir, {**(extra_env or {}), **server_env})
+    managed = spawn("rasa", command, log_dir, {**RASA_LIMITS, **server_env, **(extra_env or {})})
     try:
         wait_until(managed, f"http://{HOST}:{port}/", timeout)
     except ServerError:
@@ -297,8 +309,8 @@ def running_stack(
     rasa_env: dict | None = None,
 ) -> Iterator[Stack]:
     """Run both servers for the duration of the `with` block, then stop them. `stock=True` serves
-    the model with plain Rasa (the benchmark's baseline). `extra_env` goes to the action server,
-    `rasa_env` to the Rasa server; messaging channels are switched on by variables in the
+    the model with plain Rasa (the benchmark's baseline). `extra_env` goes to both servers,
+    `rasa_env` to the Rasa server only; messaging channels are switched on by variables in the
     environment or in `rasa_env` (bot.channels)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     credentials, channels = write_credentials(run_dir, {**os.environ, **(rasa_env or {})})
@@ -318,7 +330,7 @@ def running_stack(
         endpoints = render_endpoints(run_dir, stack.action_port, tracker_db, stock=stock)
         stack.processes.append(
             start_rasa_server(model, stack.rasa_port, endpoints, run_dir, stack.auth_token, stock=stock,
-                              credentials=credentials, extra_env=rasa_env)
+                              credentials=credentials, extra_env={**(extra_env or {}), **(rasa_env or {})})
         )
         yield stack
     finally:

@@ -39,3 +39,22 @@ def handoff_database_url(environ: Mapping[str, str] | None = None) -> str:
 def redis_url(environ: Mapping[str, str] | None = None) -> str | None:
     """Rasa's lock store in Redis (`$REDIS_URL`), or None for the embedded SQLite lock store."""
     return _environ(environ).get(REDIS_URL_ENV) or None
+
+
+WEB_ORIGINS_ENV = "CLINIC_WEB_ORIGINS"
+
+
+def web_origins(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The other sites whose pages may talk to the assistant from a browser (REST CORS and
+    socket.io), from `$CLINIC_WEB_ORIGINS`, comma-separated, e.g. `https://www.clinic.example`.
+    Empty: only pages the assistant serves itself (same origin). A wildcard is refused."""
+    origins = []
+    for item in (_environ(environ).get(WEB_ORIGINS_ENV) or "").split(","):
+        origin = item.strip().rstrip("/")
+        if not origin:
+            continue
+        scheme, _, host = origin.partition("://")
+        if scheme not in ("http", "https") or not host or "/" in host or "*" in host:
+            raise ValueError(f"{WEB_ORIGINS_ENV}: {item.strip()!r} is not an origin such as https://www.clinic.example")
+        origins.append(origin)
+    return origins

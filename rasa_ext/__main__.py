@@ -1,8 +1,10 @@
-"""`python -m rasa_ext <rasa arguments>`: Rasa's own command line, with rasa_ext.speedups applied."""
+"""`python -m rasa_ext <rasa arguments>`: Rasa's own command line, with rasa_ext's patches applied
+(rasa_ext.speedups, and rasa_ext.action_fallback for when the action server is down)."""
 
 from rasa.__main__ import main
 
-from rasa_ext import speedups
+from rasa_ext import action_fallback, speedups
 
 speedups.apply()
+action_fallback.apply()
 main()

@@ -12,4 +12,7 @@ sys.modules["tensorflow"] = None  # type: ignore[assignment]  # makes `import te
 
 from rasa_sdk.__main__ import main  # noqa: E402
 
+from bot.handoff.replayer import start_replayer  # noqa: E402
+
+start_replayer()  # handoffs spooled while the ticket database was down: replayed now and every few seconds
 main()

@@ -1,6 +1,8 @@
-"""Rasa's SQLTrackerStore, with SQLite tuned for a chat server.
+"""Rasa's SQLTrackerStore, with SQLite tuned for a chat server and patients' words kept out of logs.
 
-Only the SQLite case changes; other databases (PostgreSQL) are left exactly as Rasa sets them up.
+On every database, SQL errors no longer carry the statement's parameters (hide_parameters): Rasa
+logs a failed save with its exception, which would otherwise copy the patient's message into the
+log. The rest only changes SQLite; other databases (PostgreSQL) are left as Rasa sets them up.
 - By default SQLite fsyncs its rollback journal on every commit, and Rasa commits once per turn.
   Write-ahead logging with synchronous=NORMAL keeps every committed turn across a crash of the
   process; only a power cut can lose the last few commits.
@@ -60,6 +62,7 @@ class ClinicSQLTrackerStore(SQLTrackerStore):
             )
             sa.event.listen(self.engine, "connect", use_wal)
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+        self.engine.hide_parameters = True
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         tracker = await super().retrieve(sender_id)

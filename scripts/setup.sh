@@ -2,25 +2,15 @@
 # Create the project's Python 3.10 virtual environment and install the locked dependencies.
 # Idempotent: when .venv exists and requirements.lock has not changed since the last install, it
 # returns in well under a second.
+# `scripts/setup.sh VENV LOCK` does the same for a tool's own venv (e.g. .venv-audit from
+# tools/audit/requirements.lock).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/python310.sh
 
-VENV=.venv
-LOCK=requirements.lock
+VENV=${1:-.venv}
+LOCK=${2:-requirements.lock}
 STAMP="$VENV/.installed-lock.sha256"
-
-find_python310() {
-  local candidate
-  for candidate in "${PYTHON310:-}" "$(command -v python3.10 || true)" \
-      "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.10*/bin/python3.10; do
-    if [ -n "$candidate" ] && [ -x "$candidate" ] \
-        && "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null; then
-      echo "$candidate"
-      return 0
-    fi
-  done
-  return 1
-}
 
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then
   if ! PY=$(find_python310); then

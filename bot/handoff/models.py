@@ -110,6 +110,9 @@ class Ticket(Base):
     updated_at = Column(UTCDateTime, nullable=False)
     claimed_at = Column(UTCDateTime, nullable=True)
     resolved_at = Column(UTCDateTime, nullable=True)
+    # Set when the ticket was replayed from the local spool (bot/handoff/spool.py): unique, so a
+    # replay repeated after a crash cannot make a second ticket.
+    spool_id = Column(String(64), nullable=True, unique=True, index=True)
 
     notification = relationship(
         "Notification", uselist=False, lazy="selectin", back_populates="ticket",

@@ -3,15 +3,18 @@
 The ticket is the safety record; the notification is best effort on top of it. So a webhook
 that is down, misconfigured or raising never loses a ticket and never breaks the conversation:
 the failure is logged at ERROR and the ticket stays in `pending_notifications()` for a retry.
+When the ticket database itself fails, the handoff goes to the local spool (bot/handoff/spool.py)
+and is replayed into the database once it answers again.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from bot.handoff.models import NotificationStatus, Reason, Severity
 from bot.handoff.notifier import NotificationOutcome
+from bot.handoff.spool import HandoffRequest, HandoffSpool
 from bot.handoff.store import Finding, TicketStore, TicketView
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,65 @@ def open_handoff(
     except Exception:
         log.exception("could not re-read handoff ticket %s after notifying", ticket.id)
         return ticket
+
+
+def open_handoff_or_spool(
+    store: Callable[[], TicketStore], notifier: Notifier, spool: HandoffSpool, request: HandoffRequest
+) -> TicketView | None:
+    """Open the ticket; if the database fails, spool the handoff and return None. `store` is a
+    factory because connecting (and migrating) can be what fails. After a successful ticket,
+    anything still spooled is replayed. An error here means the spool failed too: the caller must
+    log it as critical."""
+    try:
+        ticket_store = store()
+        ticket = open_handoff(ticket_store, notifier, **request.ticket_fields())
+    except Exception as error:
+        path = spool.add(request)
+        log.error(
+            "HANDOFF TICKET NOT RECORDED: the ticket database failed (%s) for conversation %s (%s, %s); "
+            "spooled as %s, it is written to the database when it answers again "
+            "(or run `python -m bot staff replay-spool`)",
+            describe_error(error), request.conversation_id, request.reason, request.severity, path,
+        )
+        return None
+    if len(spool):
+        replay_spool(ticket_store, notifier, spool)
+    return ticket
+
+
+def replay_spool(store: TicketStore, notifier: Notifier, spool: HandoffSpool) -> list[TicketView]:
+    """Write every spooled handoff to the database (and notify staff), oldest first, removing each
+    entry only once its ticket is committed. Stops at the first database error, keeping the rest."""
+    replayed = []
+    for path, request in spool.entries():
+        try:
+            ticket = _open_spooled_handoff(store, notifier, request)
+        except Exception as error:
+            log.error("HANDOFF SPOOL NOT REPLAYED: %s; %d entr(ies) stay in %s",
+                      describe_error(error), len(spool), spool.directory)
+            break
+        spool.remove(path)
+        log.warning("handoff for conversation %s replayed from the spool as ticket %s", request.conversation_id, ticket.id)
+        replayed.append(ticket)
+    return replayed
+
+
+def _open_spooled_handoff(store: TicketStore, notifier: Notifier, request: HandoffRequest) -> TicketView:
+    """Like `open_handoff`, once per spool entry: a replay that crashed after the ticket was
+    written finds it, and only tells staff if that had not been done yet."""
+    fields = request.ticket_fields()
+    clinic_name = fields.pop("clinic_name")
+    ticket, created = store.create_ticket_once(request.spool_id, request.requested_at, **fields)
+    if created or ticket.notification_status is NotificationStatus.pending:
+        outcome = _notify_safely(notifier, ticket, clinic_name)
+        _record_safely(store, ticket, outcome)
+    return store.get(ticket.id) or ticket
+
+
+def describe_error(error: BaseException) -> str:
+    """The error's type and first line: enough to act on, without SQL or data from the message."""
+    first_line = (str(error).strip().splitlines() or [""])[0][:200]
+    return f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
 
 
 def retry_notifications(store: TicketStore, notifier: Notifier, clinic_name: str) -> int:

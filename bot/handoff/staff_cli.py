@@ -23,7 +23,8 @@ from sqlalchemy.engine import make_url
 
 from bot.handoff.models import utc_now
 from bot.handoff.notifier import WEBHOOK_URL_ENV, WebhookNotifier
-from bot.handoff.service import retry_notifications
+from bot.handoff.service import replay_spool, retry_notifications
+from bot.handoff.spool import HandoffSpool, spool_directory
 from bot.handoff.store import REPO, HandoffError, TicketStore, TicketView, default_database_url
 from bot.profile import load_profile
 
@@ -44,6 +45,8 @@ STAFF_HELP = """Handoff tickets raised by the assistant.
     staff claim ID --as NAME            take a ticket (only an open one)
     staff resolve ID --note TEXT        close it and hand the conversation back to the assistant
     staff retry-notifications           re-send staff notifications that are pending or failed
+                                        (after writing any spooled handoffs, as replay-spool does)
+    staff replay-spool                  write handoffs spooled while the ticket database was down
 """
 
 
@@ -75,6 +78,9 @@ def add_staff_commands(subparsers: argparse._SubParsersAction) -> argparse.Argum
 
     retry = commands.add_parser("retry-notifications", help="re-send pending or failed staff notifications")
     retry.set_defaults(handler=retry_pending)
+
+    replay = commands.add_parser("replay-spool", help="write handoffs spooled while the ticket database was down")
+    replay.set_defaults(handler=replay_spooled)
     return staff
 
 
@@ -186,9 +192,22 @@ def resolve_ticket(args: argparse.Namespace) -> int:
     )
 
 
+def replay_spooled(args: argparse.Namespace) -> int:
+    spool = HandoffSpool(spool_directory())
+    with open_store(args) as store:
+        replayed = replay_spool(store, make_notifier(), spool)
+    for ticket in replayed:
+        print(f"Ticket {ticket.id} written from the spool: {ticket.severity.value} {ticket.reason.value}, "
+              f"conversation {ticket.conversation_id}, asked {local_time(ticket.created_at)}")
+    remaining = len(spool)
+    print(f"Replayed {len(replayed)} spooled handoff(s); {remaining} still in {spool.directory}.")
+    return 0 if remaining == 0 else 1
+
+
 def retry_pending(args: argparse.Namespace) -> int:
     notifier = make_notifier()
     with open_store(args) as store:
+        replay_spool(store, notifier, HandoffSpool(spool_directory()))
         waiting = len(store.pending_notifications())
         if waiting and not notifier.configured:
             return fail(f"{waiting} notification(s) waiting, but ${WEBHOOK_URL_ENV} is not set")

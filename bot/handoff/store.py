@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy import case, create_engine, delete, event, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -155,11 +156,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    """hide_parameters: a database error must not copy a patient's message into the logs."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, future=True, connect_args={"timeout": 30})
+        engine = create_engine(url, future=True, hide_parameters=True, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True)
+    return create_engine(url, future=True, hide_parameters=True, pool_pre_ping=True)
 
 
 def _require_aware(value: datetime, name: str) -> None:
@@ -195,12 +197,19 @@ class TicketStore:
         severity: Severity | str,
         findings: Sequence[Mapping[str, Any] | Finding],
         trigger_message: str,
+        *,
+        created_at: datetime | None = None,
+        spool_id: str | None = None,
     ) -> TicketView:
         """Record a new open ticket with a pending notification, in one transaction, so a crash
-        before staff are told still leaves the ticket in `pending_notifications()`."""
+        before staff are told still leaves the ticket in `pending_notifications()`. A ticket
+        replayed from the spool keeps the time the patient asked (`created_at`) and its `spool_id`."""
         if not conversation_id:
             raise ValueError("a ticket needs a conversation_id")
         now = self._now()
+        if created_at is not None:
+            _require_aware(created_at, "created_at")
+            created_at = created_at.astimezone(timezone.utc)
         ticket = Ticket(
             conversation_id=conversation_id,
             channel=channel,
@@ -210,14 +219,38 @@ class TicketStore:
             trigger_message=trigger_message,
             status=Status.open.value,
             staff_notes="",
-            created_at=now,
+            created_at=created_at or now,
             updated_at=now,
+            spool_id=spool_id,
         )
         ticket.notification = Notification(status=NotificationStatus.pending.value, attempts=0, created_at=now)
         with self._sessions.begin() as session:
             session.add(ticket)
             session.flush()
             return to_view(ticket)
+
+    def create_ticket_once(
+        self, spool_id: str, created_at: datetime, conversation_id: str, channel: str, reason: Reason | str,
+        severity: Severity | str, findings: Sequence[Mapping[str, Any] | Finding], trigger_message: str,
+    ) -> tuple[TicketView, bool]:
+        """The ticket for a spooled handoff, created only if no ticket has its `spool_id` yet;
+        returns it and whether this call created it. The unique index settles races."""
+        existing = self.ticket_for_spool_id(spool_id)
+        if existing is not None:
+            return existing, False
+        try:
+            ticket = self.create_ticket(conversation_id, channel, reason, severity, findings, trigger_message,
+                                        created_at=created_at, spool_id=spool_id)
+            return ticket, True
+        except IntegrityError:
+            existing = self.ticket_for_spool_id(spool_id)
+            if existing is None:
+                raise
+            return existing, False
+
+    def ticket_for_spool_id(self, spool_id: str) -> TicketView | None:
+        views = self._views(select(Ticket).where(Ticket.spool_id == spool_id))
+        return views[0] if views else None
 
     def get(self, ticket_id: int) -> TicketView | None:
         with self._sessions() as session:

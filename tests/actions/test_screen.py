@@ -13,8 +13,10 @@ def ticket_db(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'handoff.db'}"
     monkeypatch.setenv("HANDOFF_DATABASE_URL", url)
     monkeypatch.delenv("HANDOFF_WEBHOOK_URL", raising=False)
+    monkeypatch.setenv("HANDOFF_SPOOL_DIR", str(tmp_path / "spool"))
     screen_module.ticket_store.cache_clear()
     screen_module.notifier.cache_clear()
+    screen_module.spool.cache_clear()
     yield TicketStore(url)
     getattr(screen_module.ticket_store, "cache_clear", lambda: None)()
 
@@ -121,6 +123,19 @@ def test_when_the_ticket_cannot_be_written_the_patient_is_still_told_to_call(mon
     assert profile.phone in result.messages[0]["text"]
     assert payload(result)["ticket"] is None
     assert "pause" in event_names(result)
+    [(_, spooled)] = screen_module.spool().entries()  # kept for replay, not dropped
+    assert (spooled.conversation_id, spooled.trigger_message) == ("patient-1", "I have a lump where I was injected")
+
+
+def test_when_the_spool_fails_too_the_patient_is_still_told_to_call(monkeypatch, profile, tmp_path, caplog):
+    def broken():
+        raise RuntimeError("database is down")
+
+    monkeypatch.setattr(screen_module, "ticket_store", broken)
+    (tmp_path / "spool").write_text("a file where the spool folder should be")
+    result = screen_turn("I have a lump where I was injected")
+    assert profile.phone in result.messages[0]["text"] and payload(result)["ticket"] is None
+    assert any(r.levelname == "CRITICAL" and "HANDOFF LOST" in r.getMessage() for r in caplog.records)
 
 
 def test_an_emergency_inside_a_request_for_a_person_still_gets_the_emergency_line(ticket_db, profile):

@@ -1,12 +1,13 @@
 import sqlite3
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from bot.handoff import TicketStore, upgrade_database
-from bot.handoff.migrate import current_revision
+from bot.handoff.migrate import alembic_config, current_revision
 from bot.handoff.models import Base
 
 
@@ -18,18 +19,20 @@ def test_upgrade_creates_both_tables_with_their_indexes(tmp_path):
     assert {"tickets", "notifications", "alembic_version"} <= set(inspector.get_table_names())
     assert {c["name"] for c in inspector.get_columns("tickets")} == {
         "id", "conversation_id", "channel", "reason", "severity", "findings", "trigger_message", "status",
-        "claimed_by", "staff_notes", "created_at", "updated_at", "claimed_at", "resolved_at",
+        "claimed_by", "staff_notes", "created_at", "updated_at", "claimed_at", "resolved_at", "spool_id",
     }
     assert {c["name"] for c in inspector.get_columns("notifications")} == {
         "id", "ticket_id", "status", "attempts", "last_error", "created_at", "sent_at",
     }
-    assert {i["name"] for i in inspector.get_indexes("tickets")} == {"ix_tickets_conversation_id", "ix_tickets_status"}
+    ticket_indexes = {i["name"]: i for i in inspector.get_indexes("tickets")}
+    assert set(ticket_indexes) == {"ix_tickets_conversation_id", "ix_tickets_status", "ix_tickets_spool_id"}
+    assert ticket_indexes["ix_tickets_spool_id"]["unique"]
     indexes = {i["name"]: i for i in inspector.get_indexes("notifications")}
     assert set(indexes) == {"ix_notifications_ticket_id", "ix_notifications_status"}
     assert indexes["ix_notifications_ticket_id"]["unique"]
     [foreign_key] = inspector.get_foreign_keys("notifications")
     assert foreign_key["referred_table"] == "tickets" and foreign_key["options"].get("ondelete") == "CASCADE"
-    assert current_revision(url) == "0001"
+    assert current_revision(url) == "0002"
 
 
 def test_upgrade_is_idempotent_and_keeps_data(tmp_path):
@@ -41,7 +44,7 @@ def test_upgrade_is_idempotent_and_keeps_data(tmp_path):
     upgrade_database(url)
     again = TicketStore(url)
     assert again.get(ticket.id) == ticket
-    assert current_revision(url) == "0001"
+    assert current_revision(url) == "0002"
 
 
 def test_migrations_match_the_models(tmp_path):
@@ -57,9 +60,25 @@ def test_works_from_any_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     upgrade_database("sqlite:///relative/handoff.db")
     with sqlite3.connect(tmp_path / "relative" / "handoff.db") as connection:
-        assert connection.execute("select version_num from alembic_version").fetchone() == ("0001",)
+        assert connection.execute("select version_num from alembic_version").fetchone() == ("0002",)
 
 
 def test_in_memory_sqlite_is_refused_clearly():
     with pytest.raises(ValueError, match="file database"):
         upgrade_database("sqlite://")
+
+
+def test_a_database_from_the_first_schema_is_upgraded_with_its_tickets(tmp_path):
+    url = f"sqlite:///{tmp_path / 'handoff.db'}"
+    command.upgrade(alembic_config(url), "0001")
+    with create_engine(url, future=True).begin() as connection:
+        connection.execute(text(
+            "insert into tickets (conversation_id, channel, reason, severity, findings, trigger_message, status,"
+            " staff_notes, created_at, updated_at) values ('c', 'rest', 'human_request', 'routine', '[]', 'hi',"
+            " 'open', '', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+        ))
+    store = TicketStore(url)
+    [ticket] = store.list_open()
+    assert ticket.conversation_id == "c" and current_revision(url) == "0002"
+    store.create_ticket("d", "rest", "human_request", "routine", [], "x", spool_id="s-1")
+    assert store.ticket_for_spool_id("s-1").conversation_id == "d"

@@ -5,6 +5,7 @@ import sqlite3
 import pytest
 
 from bot.handoff import NotificationStatus, Status, TicketStore
+from bot.handoff.spool import HandoffRequest, HandoffSpool
 from bot.handoff.staff_cli import add_staff_commands, format_age, rasa_auth_token, resume_curl
 
 from .conftest import RASA_TOKEN
@@ -44,7 +45,13 @@ def rasa_env(monkeypatch, fake_rasa):
 
 
 @pytest.fixture
-def staff(db_url, tracker_db, capsys):
+def spool(tmp_path, monkeypatch):
+    monkeypatch.setenv("HANDOFF_SPOOL_DIR", str(tmp_path / "spool"))
+    return HandoffSpool(tmp_path / "spool")
+
+
+@pytest.fixture
+def staff(db_url, tracker_db, capsys, spool):
     """Run `staff …` as the main CLI would; returns (exit code, stdout, stderr)."""
     parser = argparse.ArgumentParser(prog="python -m bot")
     add_staff_commands(parser.add_subparsers(dest="command", required=True))
@@ -185,6 +192,28 @@ def test_retry_notifications(staff, store, new_ticket, webhook, monkeypatch):
     code, out, _ = staff("retry-notifications")
     assert code == 0 and "Sent 1 notification(s); 0 still pending" in out
     assert store.get(ticket.id).notification_status is NotificationStatus.sent
+
+
+def spooled(conversation_id: str) -> HandoffRequest:
+    return HandoffRequest(conversation_id, "rest", "contraindication", "routine", [], "I'm pregnant", "Clinic")
+
+
+def test_replay_spool_writes_spooled_handoffs_and_says_so(staff, store, spool, monkeypatch):
+    monkeypatch.delenv("HANDOFF_WEBHOOK_URL", raising=False)
+    spool.add(spooled("conv-spooled"))
+    code, out, _ = staff("replay-spool")
+    [ticket] = store.list_open()
+    assert code == 0 and ticket.conversation_id == "conv-spooled"
+    assert f"Ticket {ticket.id} written from the spool" in out and "Replayed 1 spooled handoff(s); 0 still" in out
+    assert staff("replay-spool")[0] == 0 and len(store.list_open()) == 1
+
+
+def test_retry_notifications_first_writes_spooled_handoffs(staff, store, spool, webhook, monkeypatch):
+    monkeypatch.setenv("HANDOFF_WEBHOOK_URL", webhook.url)
+    spool.add(spooled("conv-spooled"))
+    code, out, _ = staff("retry-notifications")
+    [ticket] = store.list_open()
+    assert code == 0 and ticket.notification_status is NotificationStatus.sent and len(spool) == 0
 
 
 def test_staff_requires_a_sub_command(db_url):

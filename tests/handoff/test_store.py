@@ -1,6 +1,7 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from bot.handoff import (
     Finding,
@@ -239,3 +240,9 @@ def test_database_url_is_shared_unless_overridden():
     shared = {"DATABASE_URL": "postgresql://db/clinic"}
     assert default_database_url(shared) == "postgresql://db/clinic"
     assert default_database_url({**shared, "HANDOFF_DATABASE_URL": "sqlite:///t.db"}) == "sqlite:///t.db"
+
+
+def test_database_errors_do_not_carry_the_patients_words(store):
+    with pytest.raises(sa.exc.DBAPIError) as failure, store.engine.connect() as connection:
+        connection.execute(sa.text("insert into no_such_table values (:text)"), {"text": "my face is swollen"})
+    assert "no_such_table" in str(failure.value) and "swollen" not in str(failure.value)

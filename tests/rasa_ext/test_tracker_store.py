@@ -119,3 +119,10 @@ def test_reads_and_writes_exactly_what_rasas_own_store_does(database_urls):
     full = [asyncio.run(store.retrieve_full_tracker("p")) for store in stores]
     assert dumped(full[1]) == dumped(full[0]) and len(full[1].events) == 10
     assert asyncio.run(ours.retrieve("nobody")) is None
+
+
+def test_a_failed_statement_does_not_carry_the_patients_words(tmp_path):
+    store = ClinicSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    with pytest.raises(sa.exc.DBAPIError) as failure, store.engine.connect() as connection:
+        connection.execute(sa.text("insert into no_such_table values (:text)"), {"text": "my face is swollen"})
+    assert "no_such_table" in str(failure.value) and "swollen" not in str(failure.value)

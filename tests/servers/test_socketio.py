@@ -10,9 +10,10 @@ import socketio
 pytestmark = pytest.mark.servers
 
 
-def converse(url: str, session_id: str, messages: list[str]) -> list[list[dict]]:
-    """Send each message and collect what the bot sends back before the next one."""
-    client = socketio.Client()
+def converse(url: str, session_id: str, messages: list[str], origin: str | None = None) -> list[list[dict]]:
+    """Send each message and collect what the bot sends back before the next one. `origin`: the
+    page's origin the browser would send (default: the server's own)."""
+    client = socketio.Client(websocket_extra_options={"origin": origin} if origin else {})
     replies: queue.Queue = queue.Queue()
     confirmed = threading.Event()
     client.on("session_confirm", lambda *_: confirmed.set())

@@ -4,10 +4,11 @@ import socket
 import urllib.request
 from pathlib import Path
 
+import pytest
 import redis
 import sqlalchemy as sa
 
-from bot.local_services import nginx_server, postgres_server, redis_server
+from bot.local_services import nginx_server, postgres_cluster, postgres_server, redis_server
 from bot.servers import HOST, free_port
 
 
@@ -24,6 +25,23 @@ def test_postgres_answers_sql_and_stops(tmp_path: Path):
         engine.dispose()
         port = sa.engine.make_url(url).port
     assert not port_open(port)
+
+
+def test_postgres_can_be_stopped_and_started_again_on_the_same_port_with_its_data(tmp_path: Path):
+    with postgres_cluster(tmp_path) as cluster:
+        engine = sa.create_engine(cluster.url, future=True, pool_pre_ping=True)
+        with engine.begin() as connection:
+            connection.execute(sa.text("create table kept (n int)"))
+            connection.execute(sa.text("insert into kept values (7)"))
+        cluster.stop()
+        assert not port_open(cluster.port)
+        with pytest.raises(sa.exc.OperationalError):
+            with engine.connect() as connection:
+                connection.execute(sa.text("select 1"))
+        cluster.start()
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("select n from kept")).scalar_one() == 7
+        engine.dispose()
 
 
 def test_redis_answers_and_stops(tmp_path: Path):
