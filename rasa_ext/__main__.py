@@ -1,10 +1,12 @@
 """`python -m rasa_ext <rasa arguments>`: Rasa's own command line, with rasa_ext's patches applied
-(rasa_ext.speedups, and rasa_ext.action_fallback for when the action server is down)."""
+(rasa_ext.speedups, rasa_ext.workers for evenly loaded Sanic workers, and rasa_ext.action_fallback
+for when the action server is down)."""
 
 from rasa.__main__ import main
 
-from rasa_ext import action_fallback, speedups
+from rasa_ext import action_fallback, speedups, workers
 
 speedups.apply()
+workers.apply()
 action_fallback.apply()
 main()
