@@ -10,8 +10,10 @@ import sys
 import time
 from typing import Sequence
 
+from bot import settings
 from bot.handoff.staff_cli import add_staff_commands
 from bot.paths import MODEL, ROOT, VAR
+from bot.production import add_production_commands
 from bot.servers import (
     RASA,
     ServerError,
@@ -44,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
         with running_stack(
             MODEL,
             run_dir=VAR / "run",
-            tracker_db=VAR / "tracker.db",
+            tracker_db=settings.tracker_database_url(),  # DATABASE_URL, else SQLite under var/
+            redis_url=settings.redis_url(),
             rasa_port=args.rasa_port,
             action_port=args.action_port,
         ) as stack:
@@ -107,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     shell_parser.add_argument("--shell-port", type=int, default=5006)
     shell_parser.set_defaults(handler=shell)
     add_staff_commands(commands)
+    add_production_commands(commands)
     return parser
 
 
