@@ -58,7 +58,7 @@ def render_nginx_conf(listen: str, replicas: Sequence[str], template: Path = NGI
     """deploy/nginx.conf with its {{listen}} and {{rasa_servers}} filled in."""
     if not replicas:
         raise ValueError("nginx needs at least one Rasa replica")
-    servers = "\n".join(f"        server {replica} max_fails=1 fail_timeout=5s;" for replica in replicas)
+    servers = "\n".join(f"        server {replica} max_fails=3 fail_timeout=10s;" for replica in replicas)
     values = {"listen": listen, "rasa_servers": servers}
 
     def fill(match: re.Match) -> str:

@@ -98,12 +98,14 @@ def tracker_store_settings(database: Path | str) -> dict[str, Any]:
 
 
 def lock_store_settings(redis_url: str) -> dict[str, Any]:
-    """Rasa's RedisLockStore for `redis://[user:password@]host[:port][/db]` (`rediss://` for TLS)."""
+    """Rasa's RedisLockStore (rasa_ext's, which keeps waiting tickets alive) for
+    `redis://[user:password@]host[:port][/db]` (`rediss://` for TLS)."""
     url = urlsplit(redis_url)
     if url.scheme not in ("redis", "rediss") or not url.hostname:
         raise ValueError(f"not a Redis URL: {url.scheme}://{url.hostname or ''}…")
     settings = {
-        "type": "redis", "url": url.hostname, "port": url.port or 6379, "db": int(url.path.strip("/") or 0),
+        "type": "rasa_ext.lock_store.RedisTicketLockStore",
+        "url": url.hostname, "port": url.port or 6379, "db": int(url.path.strip("/") or 0),
         "username": unquote(url.username) if url.username else None,
         "password": unquote(url.password) if url.password else None,
         "use_ssl": url.scheme == "rediss",

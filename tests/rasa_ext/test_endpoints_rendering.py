@@ -5,11 +5,13 @@ import stat
 
 import pytest
 import yaml
-from rasa.core.lock_store import RedisLockStore
+from rasa.core.lock_store import LockStore
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import make_url
 
 from bot.servers import lock_store_settings, render_endpoints, tracker_store_settings
+from rasa_ext.lock_store import RedisTicketLockStore
 
 
 def endpoints(tmp_path, tracker, **options) -> dict:
@@ -41,18 +43,17 @@ def test_sqlite_stays_a_file_with_its_lock_store_beside_it(tmp_path):
 
 def test_a_redis_url_becomes_rasas_redis_lock_store(tmp_path):
     rendered = endpoints(tmp_path, "postgresql://db/clinic", redis_url="redis://:pa%3Ass@cache:6380/2")
-    lock_store = rendered["lock_store"]
-    assert lock_store["type"] == "redis"
-    settings = {key: value for key, value in lock_store.items() if key not in ("type", "url")}
-    client = RedisLockStore(host=lock_store["url"], **settings).red  # connects lazily: no server needed
+    lock_store = LockStore.create(EndpointConfig.from_dict(rendered["lock_store"]))
+    assert isinstance(lock_store, RedisTicketLockStore)
+    client = lock_store.red  # connects lazily: no server needed
     connection = client.connection_pool.connection_kwargs
     assert {key: connection[key] for key in ("host", "port", "db", "password")} == {
         "host": "cache", "port": 6380, "db": 2, "password": "pa:ss"}
 
 
 def test_tls_and_default_port_and_db(tmp_path):
-    assert lock_store_settings("rediss://cache") == {"type": "redis", "url": "cache", "port": 6379, "db": 0,
-                                                     "use_ssl": True}
+    assert lock_store_settings("rediss://cache") == {"type": "rasa_ext.lock_store.RedisTicketLockStore",
+                                                     "url": "cache", "port": 6379, "db": 0, "use_ssl": True}
     with pytest.raises(ValueError, match="not a Redis URL"):
         lock_store_settings("http://cache:6379")
 
