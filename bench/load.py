@@ -146,16 +146,19 @@ def scenario(url: str, tracker_url: str, tickets_url: str, conversations: int, t
 
 
 @contextmanager
-def serve(setup: str, work: Path) -> Iterator[tuple[str, str, str]]:
-    """(URL patients use, tracker database URL, tickets database URL) of a running set-up."""
+def serve(setup: str, work: Path) -> Iterator[tuple[str, str, str, dict[str, str]]]:
+    """(URL patients use, tracker database URL, tickets database URL, {"rasa:PORT": role}) of a
+    running set-up."""
     if setup == "embedded":
         tickets = f"sqlite:///{work / 'handoff.db'}"  # never var/handoff.db
         extra_env = {"HANDOFF_DATABASE_URL": tickets}
         with running_stack(MODEL, work, tracker_db=work / "tracker.db", extra_env=extra_env) as stack:
-            yield stack.rasa_url, f"sqlite:///{work / 'tracker.db'}", tickets
+            roles = {f"rasa:{stack.rasa_port}": "rasa", f"actions:{stack.action_port}": "actions"}
+            yield stack.rasa_url, f"sqlite:///{work / 'tracker.db'}", tickets, roles
     else:
         with running_cluster(work) as cluster:
-            yield cluster.url, cluster.database_url, cluster.database_url
+            roles = {f"{name.split('-')[0]}:{cluster.port(name)}": name for name in cluster.commands if name != "proxy"}
+            yield cluster.url, cluster.database_url, cluster.database_url, roles
 
 
 def measure(setup: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -163,7 +166,7 @@ def measure(setup: str, args: argparse.Namespace) -> dict[str, Any]:
     shutil.rmtree(work, ignore_errors=True)  # every figure from this run's stores only
     print(f"[{setup}] starting…", flush=True)
     started = time.perf_counter()
-    with MemorySampler() as memory, serve(setup, work) as (url, tracker_url, tickets_url):
+    with MemorySampler() as memory, serve(setup, work) as (url, tracker_url, tickets_url, roles):
         result: dict[str, Any] = {"startup_seconds": round(time.perf_counter() - started, 1)}
         print(f"[{setup}] paced: {args.conversations} conversations…", flush=True)
         result["paced"] = scenario(url, tracker_url, tickets_url, args.conversations, args.turns,
@@ -171,7 +174,7 @@ def measure(setup: str, args: argparse.Namespace) -> dict[str, Any]:
         print(f"[{setup}] saturation: {args.saturation} conversations without pauses…", flush=True)
         result["saturation"] = scenario(url, tracker_url, tickets_url, args.saturation, args.turns,
                                         (0.0, 0.0), f"{setup}-saturation")
-    result["peak_rss_mib"] = {name: round(mib, 1) for name, mib in sorted(memory.peaks.items())}
+    result["peak_rss_mib"] = {roles.get(name, name): round(mib, 1) for name, mib in sorted(memory.peaks.items())}
     result["peak_rss_mib_total"] = round(sum(memory.peaks.values()), 1)
     return result
 

@@ -100,14 +100,16 @@ async def converse(
     think: tuple[float, float] = (0.0, 0.0),
     rng: random.Random | None = None,
 ) -> Conversation:
-    """One patient: each message after the previous reply, `think` seconds (uniform) apart. The
-    conversation id goes in the X-Conversation-Id header, which nginx routes on. Without
-    `send_message_id` the client is a naive one, and nginx supplies the message id."""
+    """One patient: each message after the previous reply, `think` seconds (uniform) apart; with
+    a pause, the first message also comes up to `think[1]` seconds late, so patients arrive spread
+    out rather than all in the same instant. The conversation id goes in the X-Conversation-Id
+    header, which nginx routes on. Without `send_message_id` the client is a naive one, and nginx
+    supplies the message id."""
     conversation = Conversation(sender)
     rng = rng or random.Random()
     for number, message in enumerate(texts):
-        if number and think[1] > 0:
-            await asyncio.sleep(rng.uniform(*think))
+        if think[1] > 0:
+            await asyncio.sleep(rng.uniform(think[0] if number else 0.0, think[1]))
         message_id = uuid.uuid4().hex if send_message_id else None
         headers = {"X-Conversation-Id": sender, **({"X-Message-Id": message_id} if message_id else {})}
         started = time.perf_counter()
