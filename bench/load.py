@@ -29,6 +29,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from sqlalchemy import bindparam, create_engine, text
+
 from bench.run import BENCH, machine, percentile, process_tree
 from bot.cluster import running_cluster
 from bot.loadtest import Conversation, kept, run_conversations, script, stored_events, told, verify
@@ -123,6 +125,20 @@ def lost_and_duplicated(conversations: list[Conversation], tracker_url: str) -> 
     return lost, duplicated
 
 
+def storage_per_message(tracker_url: str, senders: list[str], messages: int) -> dict[str, float]:
+    """Rows and bytes of JSON the tracker store keeps per patient message (all event types)."""
+    engine = create_engine(tracker_url, future=True)
+    try:
+        with engine.connect() as connection:
+            rows, size = connection.execute(
+                text("SELECT count(*), coalesce(sum(length(data)), 0) FROM events WHERE sender_id IN :senders")
+                .bindparams(bindparam("senders", expanding=True)), {"senders": senders},
+            ).one()
+    finally:
+        engine.dispose()
+    return {"event_rows_per_message": round(rows / messages, 1), "event_bytes_per_message": round(size / messages)}
+
+
 def scenario(url: str, tracker_url: str, tickets_url: str, conversations: int, turns: int,
              think: tuple[float, float], name: str) -> dict[str, Any]:
     loadavg = load_average()
@@ -141,6 +157,7 @@ def scenario(url: str, tracker_url: str, tickets_url: str, conversations: int, t
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 1), "max_ms": round(max(latencies) * 1000, 1),
         "failed_requests": len(verdict.failed_requests), "conversations_stored_wrong": len(verdict.store_problems),
         "events_lost": lost, "events_duplicated": duplicated, "ticket_problems": len(verdict.ticket_problems),
+        **storage_per_message(tracker_url, [c.sender for c in results], len(latencies)),
         "examples_of_problems": (verdict.failed_requests + verdict.store_problems + verdict.ticket_problems)[:5],
     }
 
@@ -183,7 +200,9 @@ ROWS = [
     ("messages/s", "messages_per_second"), ("p50 / p95 / p99 (ms)", ("p50_ms", "p95_ms", "p99_ms")),
     ("slowest (ms)", "max_ms"), ("failed requests", "failed_requests"), ("events lost", "events_lost"),
     ("events stored twice", "events_duplicated"), ("conversations stored wrong", "conversations_stored_wrong"),
-    ("ticket problems", "ticket_problems"), ("load average at start (1/5/15 min)", "loadavg_at_start"),
+    ("ticket problems", "ticket_problems"),
+    ("stored per message: event rows / bytes", ("event_rows_per_message", "event_bytes_per_message")),
+    ("load average at start (1/5/15 min)", "loadavg_at_start"),
 ]
 TITLES = {"embedded": "embedded (`make run`: 1 Rasa server, 2 workers, SQLite)",
           "cluster": "production layout (2 replicas, nginx, PostgreSQL, Redis)"}
