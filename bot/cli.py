@@ -1,4 +1,5 @@
-"""`python -m bot …`: run the assistant, open the staff shell, or work the staff handoff queue."""
+"""`python -m bot …`: run the assistant, open the staff shell, work the staff handoff queue, or run
+one process of the production layout (rasa, actions, proxy: bot/production.py)."""
 
 from __future__ import annotations
 
