@@ -1,5 +1,6 @@
-"""`python -m bot …`: run the assistant, open the staff shell, work the staff handoff queue, or
-purge and erase patients' data."""
+"""`python -m bot …`: run the assistant, open the staff shell, work the staff handoff queue, purge
+and erase patients' data, or run one process of the production layout (rasa, actions, proxy:
+bot/production.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ import uuid
 from pathlib import Path
 from typing import Sequence
 
+from bot import settings
 from bot.channels import ChannelConfigError, describe
 from bot.handoff.staff_cli import add_staff_commands
 from bot.paths import MODEL, ROOT, VAR
+from bot.production import add_production_commands
 from bot.retention import add_retention_commands
 from bot.servers import (
     HOST,
@@ -58,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
         with running_stack(
             MODEL,
             run_dir=VAR / "run",
-            tracker_db=VAR / "tracker.db",
+            tracker_db=settings.tracker_database_url(),  # DATABASE_URL, else SQLite under var/
+            redis_url=settings.redis_url(),
             rasa_port=args.rasa_port,
             action_port=args.action_port,
         ) as stack:
@@ -146,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     shell_parser.set_defaults(handler=shell)
     add_staff_commands(commands)
     add_retention_commands(commands)
+    add_production_commands(commands)
     return parser
 
 

@@ -19,9 +19,11 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterator, Mapping
+from typing import IO, Any, Iterator, Mapping
+from urllib.parse import unquote, urlsplit
 
 import yaml
+from sqlalchemy.engine import make_url
 
 from bot.channels import Channel, render_credentials
 from bot.paths import ROOT
@@ -82,26 +84,78 @@ def http_post_json(url: str, payload: object, timeout: float = 30.0) -> tuple[in
         return error.code, json.loads(error.read() or b"null")
 
 
-def render_endpoints(run_dir: Path, action_port: int, tracker_db: Path | None, stock: bool = False) -> Path:
+def sqlite_file(database: Path | str) -> Path | None:
+    """The file of a SQLite database given as a path or a `sqlite:///…` URL; None for a server."""
+    if isinstance(database, Path):
+        return database
+    url = make_url(database)
+    return Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
+
+
+def tracker_store_settings(database: Path | str) -> dict[str, Any]:
+    """The tracker store's keys in endpoints.yml for a SQLite file or any SQLAlchemy URL. Rasa's
+    SQLTrackerStore builds its own URL from dialect/host/port/db/username/password/query."""
+    file = sqlite_file(database)
+    if file is not None:
+        return {"dialect": "sqlite", "db": str(file)}
+    url = make_url(database)
+    settings = {
+        "dialect": url.drivername, "url": url.host, "port": url.port, "db": url.database,
+        "username": url.username, "password": url.password, "query": dict(url.query),
+    }
+    return {key: value for key, value in settings.items() if value not in (None, {})}
+
+
+def lock_store_settings(redis_url: str) -> dict[str, Any]:
+    """Rasa's RedisLockStore (rasa_ext's, which keeps waiting tickets alive) for
+    `redis://[user:password@]host[:port][/db]` (`rediss://` for TLS)."""
+    url = urlsplit(redis_url)
+    if url.scheme not in ("redis", "rediss") or not url.hostname:
+        raise ValueError(f"not a Redis URL: {url.scheme}://{url.hostname or ''}…")
+    settings = {
+        "type": "rasa_ext.lock_store.RedisTicketLockStore",
+        "url": url.hostname, "port": url.port or 6379, "db": int(url.path.strip("/") or 0),
+        "username": unquote(url.username) if url.username else None,
+        "password": unquote(url.password) if url.password else None,
+        "use_ssl": url.scheme == "rediss",
+    }
+    return {key: value for key, value in settings.items() if value is not None}
+
+
+def render_endpoints(
+    run_dir: Path,
+    action_port: int,
+    tracker_db: Path | str | None,
+    stock: bool = False,
+    redis_url: str | None = None,
+    action_url: str | None = None,
+) -> Path:
     """Write the repository's endpoints.yml with this run's action-server URL, tracker store and
-    lock store. `tracker_db=None` keeps conversations and locks in memory (the staff shell).
+    lock store. `tracker_db` is a SQLite file, any SQLAlchemy URL (PostgreSQL in production), or
+    None to keep conversations and locks in memory (the staff shell). `redis_url` puts the locks
+    in Redis (needed by several Rasa replicas), else they stay in a SQLite file beside the run.
     `stock=True` swaps in Rasa's own SQLTrackerStore and in-memory lock store (the benchmark's
-    baseline)."""
+    baseline). The file may hold a database password, so only its owner can read it."""
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-    endpoints["action_endpoint"]["url"] = f"http://{HOST}:{action_port}/webhook"
-    if stock:
-        endpoints["tracker_store"]["type"] = "SQL"
-        endpoints.pop("lock_store", None)
+    endpoints["action_endpoint"]["url"] = action_url or f"http://{HOST}:{action_port}/webhook"
+    tracker_type = "SQL" if stock else endpoints["tracker_store"]["type"]
     if tracker_db is None:
         endpoints.pop("tracker_store", None)
         endpoints.pop("lock_store", None)
     else:
-        tracker_db.parent.mkdir(parents=True, exist_ok=True)
-        if endpoints.get("tracker_store", {}).get("dialect", "sqlite") == "sqlite":
-            endpoints["tracker_store"]["db"] = str(tracker_db)
-        if "lock_store" in endpoints and endpoints["lock_store"].get("type", "").endswith("SQLiteLockStore"):
-            endpoints["lock_store"]["db"] = str(tracker_db.with_name("locks.db"))
+        endpoints["tracker_store"] = {"type": tracker_type, **tracker_store_settings(tracker_db)}
+        file = sqlite_file(tracker_db)
+        if file is not None:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        if redis_url:
+            endpoints["lock_store"] = lock_store_settings(redis_url)
+        elif stock:
+            endpoints.pop("lock_store", None)
+        else:  # the SQLite lock store: beside the tracker's file, or in the run folder
+            endpoints["lock_store"]["db"] = str((file.parent if file else run_dir) / "locks.db")
     path = run_dir / "endpoints.yml"
+    path.touch(mode=0o600)
+    path.chmod(0o600)
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
     return path
 
@@ -145,14 +199,19 @@ class ManagedProcess:
         return "\n".join(text.splitlines()[-lines:])
 
 
+def server_env(extra_env: dict | None = None) -> dict[str, str]:
+    """The environment every server runs with. The project root on the path lets Rasa import
+    rasa_ext.* and the action server import bot.*."""
+    return {**os.environ, **QUIET_ENV, "PYTHONPATH": str(ROOT), **(extra_env or {})}
+
+
 def spawn(name: str, command: list[str], log_dir: Path, extra_env: dict | None = None) -> ManagedProcess:
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     log_file = open(log_path, "wb")
-    # The project root on the path lets Rasa import channels.* and the action server import bot.*.
-    env = {**os.environ, **QUIET_ENV, "PYTHONPATH": str(ROOT), **(extra_env or {})}
     process = subprocess.Popen(
-        command, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        command, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT, env=server_env(extra_env),
+        start_new_session=True,
     )
     return ManagedProcess(name, process, log_path, log_file)
 
@@ -220,17 +279,35 @@ class Stack:
         return json.loads(body)
 
 
+def action_server_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "rasa_ext.action_server", "--actions", "actions", "--port", str(port)]
+
+
+def rasa_command(
+    model: Path, port: int, endpoints: Path, credentials: Path, auth_token: str, host: str = HOST,
+    stock: bool = False, environ: Mapping[str, str] | None = None,
+) -> list[str]:
+    """`rasa run` with the HTTP API behind the token. Browsers may call it only from its own pages
+    and `$CLINIC_WEB_ORIGINS` (CORS here; socket.io in rasa_ext.socketio_channel)."""
+    command = [
+        *(STOCK_RASA if stock else RASA), "run",
+        "--model", str(model),
+        "--endpoints", str(endpoints),
+        "--credentials", str(credentials),
+        "--interface", host,
+        "--port", str(port),
+        "--enable-api", "--auth-token", auth_token,
+    ]
+    origins = [] if stock else web_origins(environ)
+    return command + ["--cors", *origins] if origins else command
+
+
 def start_action_server(
     port: int, log_dir: Path, timeout: float = 60.0, extra_env: dict | None = None
 ) -> ManagedProcess:
     if not port_is_free(port):
         raise ServerError(f"port {port} is busy: is the assistant already running?")
-    managed = spawn(
-        "actions",
-        [sys.executable, "-m", "rasa_ext.action_server", "--actions", "actions", "--port", str(port)],
-        log_dir,
-        {**ACTION_SERVER_LIMITS, **(extra_env or {})},
-    )
+    managed = spawn("actions", action_server_command(port), log_dir, {**ACTION_SERVER_LIMITS, **(extra_env or {})})
     try:
         wait_until(managed, f"http://{HOST}:{port}/health", timeout)
     except ServerError:
@@ -273,18 +350,8 @@ def start_rasa_server(
     if stock:
         credentials = log_dir / "credentials.yml"
         credentials.write_text(yaml.safe_dump(STOCK_CREDENTIALS), encoding="utf-8")
-    command = [
-        *(STOCK_RASA if stock else RASA), "run",
-        "--model", str(model),
-        "--endpoints", str(endpoints),
-        "--credentials", str(credentials),
-        "--interface", HOST,
-        "--port", str(port),
-        "--enable-api", "--auth-token", auth_token,
-    ]
-    origins = web_origins({**os.environ, **(extra_env or {})})
-    if origins:
-        command += ["--cors", *origins]
+    command = rasa_command(model, port, endpoints, credentials, auth_token, stock=stock,
+                           environ={**os.environ, **(extra_env or {})})
     workers = "1" if stock else os.environ.get("SANIC_WORKERS", str(os.cpu_count() or 1))
     server_env = {"SANIC_WORKERS": workers} if stock else clinic_server_env(workers)
     managed = spawn("rasa", command, log_dir, {**RASA_LIMITS, **server_env, **(extra_env or {})})
@@ -300,18 +367,20 @@ def start_rasa_server(
 def running_stack(
     model: Path,
     run_dir: Path,
-    tracker_db: Path | None,
+    tracker_db: Path | str | None,
     rasa_port: int | None = None,
     action_port: int | None = None,
     auth_token: str | None = None,
     stock: bool = False,
     extra_env: dict | None = None,
     rasa_env: dict | None = None,
+    redis_url: str | None = None,
 ) -> Iterator[Stack]:
     """Run both servers for the duration of the `with` block, then stop them. `stock=True` serves
     the model with plain Rasa (the benchmark's baseline). `extra_env` goes to both servers,
     `rasa_env` to the Rasa server only; messaging channels are switched on by variables in the
-    environment or in `rasa_env` (bot.channels)."""
+    environment or in `rasa_env` (bot.channels). `tracker_db` and `redis_url` are as in
+    `render_endpoints`."""
     run_dir.mkdir(parents=True, exist_ok=True)
     credentials, channels = write_credentials(run_dir, {**os.environ, **(rasa_env or {})})
     # Hex, not urlsafe: a token starting with "-" would be read by `rasa run` as a flag.
@@ -327,7 +396,7 @@ def running_stack(
     token_file.chmod(0o600)
     try:
         stack.processes.append(start_action_server(stack.action_port, run_dir, extra_env=extra_env))
-        endpoints = render_endpoints(run_dir, stack.action_port, tracker_db, stock=stock)
+        endpoints = render_endpoints(run_dir, stack.action_port, tracker_db, stock=stock, redis_url=redis_url)
         stack.processes.append(
             start_rasa_server(model, stack.rasa_port, endpoints, run_dir, stack.auth_token, stock=stock,
                               credentials=credentials, extra_env={**(extra_env or {}), **(rasa_env or {})})

@@ -18,12 +18,16 @@ MAX_MESSAGE_CHARS = 1000
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
+def cut_long_text(message: UserMessage) -> None:
+    if isinstance(message.text, str) and len(message.text) > MAX_MESSAGE_CHARS:
+        logger.info("a message of %d characters in conversation %s was cut to %d",
+                    len(message.text), message.sender_id, MAX_MESSAGE_CHARS)
+        message.text = message.text[:MAX_MESSAGE_CHARS]
+
+
 def limit_length(on_new_message: OnNewMessage) -> OnNewMessage:
     async def handle(message: UserMessage) -> Any:
-        if isinstance(message.text, str) and len(message.text) > MAX_MESSAGE_CHARS:
-            logger.info("a message of %d characters in conversation %s was cut to %d",
-                        len(message.text), message.sender_id, MAX_MESSAGE_CHARS)
-            message.text = message.text[:MAX_MESSAGE_CHARS]
+        cut_long_text(message)
         return await on_new_message(message)
 
     return handle

@@ -1,4 +1,5 @@
-"""A Rasa lock store in a SQLite file, safe across processes on one machine.
+"""Rasa lock stores: one in a SQLite file, safe across processes on one machine, and Rasa's Redis
+store for several replicas; both keep a waiting ticket alive while it waits.
 
 Rasa processes one message per conversation at a time using "ticket locks" kept in a lock store.
 Its in-memory store only works inside one process, so Rasa refuses to start more than one Sanic
@@ -6,21 +7,71 @@ worker with it; its Redis store needs a Redis server and is not race-free (rasa#
 keeps the embedded set-up free of other services while letting the Rasa server use both cores:
 every read-modify-write of a lock runs in one `BEGIN IMMEDIATE` transaction, so two workers cannot
 interleave (the race rasa#9213 describes cannot happen here).
+
+Waiting tickets. Rasa gives every ticket the same lifetime and, while a message waits for its
+turn, drops expired tickets once a second. When the process holding a conversation dies (a killed
+replica), its ticket expires LOCK_LIFETIME after it was issued; a message that queued up less than
+a poll later has its own ticket expire in the same poll, is then never "now serving", and waits
+forever. Here a waiting ticket's expiry is pushed forward at every poll, so only the dead holder's
+ticket runs out (found by killing a replica under load: tests/production/test_faults.py).
 """
 
+import asyncio
 import json
 import os
 import sqlite3
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 
-class SQLiteLockStore(LockStore):
+def renew(lock: TicketLock, ticket: int) -> bool:
+    """Drop expired tickets and give `ticket` a full lifetime again; False if it expired already."""
+    lock.remove_expired_tickets()
+    own = next((candidate for candidate in lock.tickets if candidate.number == ticket), None)
+    if own is not None:
+        own.expires = time.time() + LOCK_LIFETIME
+    return own is not None
+
+
+class RenewsWaitingTickets(LockStore):
+    """Rasa's `LockStore._acquire_lock`, except that the waiting ticket is renewed at every poll."""
+
+    def renew_ticket(self, conversation_id: str, ticket: int) -> bool:
+        lock = self.get_lock(conversation_id)
+        if lock is None or not renew(lock, ticket):
+            return False
+        self.save_lock(lock)
+        return True
+
+    async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> TicketLock:
+        while True:
+            lock = self.get_lock(conversation_id)
+            if lock is None:
+                break
+            if not lock.is_locked(ticket):
+                return lock
+            await asyncio.sleep(wait_time_in_seconds)
+            if not self.renew_ticket(conversation_id, ticket):
+                break  # fail rather than wait for a ticket that no longer exists
+        raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+
+
+class RedisTicketLockStore(RenewsWaitingTickets, RedisLockStore):
+    """Rasa's RedisLockStore (endpoints.yml keys: url, port, db, username, password, use_ssl,
+    key_prefix), with waiting tickets renewed. Still a read-modify-write per change, as Rasa's
+    (rasa#9213): deploy/nginx.conf sends each conversation to one replica."""
+
+    def __init__(self, endpoint_config: EndpointConfig) -> None:
+        RedisLockStore.__init__(self, host=endpoint_config.url, **endpoint_config.kwargs)
+
+
+class SQLiteLockStore(RenewsWaitingTickets):
     def __init__(self, endpoint_config: EndpointConfig) -> None:
         self.path = Path(endpoint_config.kwargs.get("db", "var/locks.db"))
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -98,6 +149,9 @@ class SQLiteLockStore(LockStore):
 
     def update_lock(self, conversation_id: str) -> None:
         self._modify(conversation_id, lambda lock: lock.remove_expired_tickets(), create=False)
+
+    def renew_ticket(self, conversation_id: str, ticket: int) -> bool:
+        return bool(self._modify(conversation_id, lambda lock: renew(lock, ticket), create=False))
 
     def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
         self._modify(conversation_id, lambda lock: lock.remove_ticket_for(ticket_number), create=False)

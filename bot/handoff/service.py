@@ -36,7 +36,15 @@ def open_handoff(
     trigger_message: str,
     clinic_name: str,
 ) -> TicketView:
-    """Create the ticket (errors here do propagate: there is no ticket to protect), then notify."""
+    """Create the ticket (errors here do propagate: there is no ticket to protect), then notify.
+
+    The same report handed off again while its ticket is unresolved gets that ticket back, with no
+    second notification: a Rasa replica that died after this ran but before it stored the turn
+    makes another replica handle the same message again (see rasa_ext/once.py)."""
+    existing = store.open_ticket_for(conversation_id)
+    if existing is not None and (existing.trigger_message, existing.reason) == (trigger_message, Reason(reason)):
+        log.info("handoff for conversation %s repeated: ticket %s already open", conversation_id, existing.id)
+        return existing
     ticket = store.create_ticket(conversation_id, channel, reason, severity, findings, trigger_message)
     outcome = _notify_safely(notifier, ticket, clinic_name)
     _record_safely(store, ticket, outcome)

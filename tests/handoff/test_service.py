@@ -83,3 +83,19 @@ def test_a_notifier_returning_plain_strings_is_accepted(store):
             return NotificationOutcome("sent")
 
     assert open_handoff(store, Plain(), **HANDOFF).notification_status is NotificationStatus.sent
+
+
+def test_the_same_report_handed_off_again_keeps_its_one_ticket_and_notification(store, webhook):
+    first = open_handoff(store, WebhookNotifier(webhook.url), **HANDOFF)
+    again = open_handoff(store, WebhookNotifier(webhook.url), **HANDOFF)
+    assert again.id == first.id and len(store.list_open()) == 1 and len(webhook.requests) == 1
+
+
+def test_a_different_report_or_a_resolved_ticket_gets_a_new_ticket(store):
+    first = open_handoff(store, WebhookNotifier(None), **HANDOFF)
+    other = open_handoff(store, WebhookNotifier(None), **{**HANDOFF, "trigger_message": "now it is bleeding"})
+    assert other.id != first.id
+    for ticket in (first, other):
+        store.claim(ticket.id, "Nurse Ana")
+        store.resolve(ticket.id, "seen")
+    assert open_handoff(store, WebhookNotifier(None), **HANDOFF).id not in (first.id, other.id)

@@ -1,12 +1,16 @@
-"""The SQLite lock store hands out unique tickets across processes and cleans up after itself."""
+"""The SQLite lock store hands out unique tickets across processes and cleans up after itself;
+waiting tickets are renewed, so a message queued behind a dead process is served."""
 
 import asyncio
 import multiprocessing
+import tempfile
 from pathlib import Path
 
+import pytest
+from rasa.core.lock_store import InMemoryLockStore, LockError
 from rasa.utils.endpoints import EndpointConfig
 
-from rasa_ext.lock_store import SQLiteLockStore
+from rasa_ext.lock_store import RenewsWaitingTickets, SQLiteLockStore
 
 
 def store(path: Path) -> SQLiteLockStore:
@@ -50,3 +54,44 @@ def test_a_second_message_waits_for_the_first(tmp_path):
     asyncio.run(both())
     assert order == ["first start", "first end", "second start", "second end"]
     assert lock_store.get_lock("conversation-1") is None  # cleaned up once nobody waits
+
+
+class InMemoryRenewing(RenewsWaitingTickets, InMemoryLockStore):
+    pass
+
+
+async def wait_behind_a_dead_holder(lock_store, poll: float) -> None:
+    """The holder took its ticket, then its process died: it never finishes. A message queued
+    0.05 s later must get the lock once the holder's ticket expires."""
+    lock_store.issue_ticket("conversation-1", lock_lifetime=0.3)
+    await asyncio.sleep(0.05)
+    async with lock_store.lock("conversation-1", lock_lifetime=0.3, wait_time_in_seconds=poll):
+        pass
+
+
+def test_rasas_own_store_leaves_such_a_message_waiting_forever():
+    """The bug: polling every 0.2 s, the waiter's own ticket expires in the same poll as the dead
+    holder's, and Rasa's store then never serves it."""
+    with pytest.raises(asyncio.TimeoutError):
+        asyncio.run(asyncio.wait_for(wait_behind_a_dead_holder(InMemoryLockStore(), poll=0.2), 3))
+
+
+@pytest.mark.parametrize("make", [InMemoryRenewing, lambda: store(Path(tempfile.mkdtemp()) / "locks.db")])
+def test_a_waiting_ticket_is_renewed_so_it_is_served_after_a_dead_holder(make):
+    asyncio.run(asyncio.wait_for(wait_behind_a_dead_holder(make(), poll=0.2), 3))
+
+
+def test_a_waiter_whose_ticket_is_gone_fails_instead_of_waiting_forever():
+    lock_store = InMemoryRenewing()
+    lock_store.issue_ticket("conversation-1", lock_lifetime=60)
+
+    async def wait() -> None:
+        waiting = asyncio.create_task(lock_store.lock("conversation-1", wait_time_in_seconds=0.05).__aenter__())
+        await asyncio.sleep(0.02)
+        lock = lock_store.get_lock("conversation-1")
+        lock.tickets.pop()  # someone else's clean-up removed the waiting ticket
+        lock_store.save_lock(lock)
+        await waiting
+
+    with pytest.raises(LockError):
+        asyncio.run(asyncio.wait_for(wait(), 3))

@@ -5,13 +5,15 @@ No alembic.ini: the URL comes from the Config object (or an open connection pass
 """
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection
 
 from bot.handoff.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+# Any fixed number: PostgreSQL advisory locks are keyed by it.
+MIGRATION_LOCK = 7_304_211
 
 
 def database_url() -> str:
@@ -31,6 +33,11 @@ def run_with(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite can only ALTER via copies
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Several action-server workers or hosts may start at once on a new database: one
+            # migrates, the others wait here until it commits, then find nothing left to do.
+            # Without this they all try CREATE TABLE alembic_version and all but one fail.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 

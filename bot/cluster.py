@@ -1,0 +1,120 @@
+"""The production layout on one machine, for the production tests and the load benchmark.
+
+Throw-away PostgreSQL and Redis, then the exact commands of deploy/Procfile (`bot.production.layout`)
+with free loopback ports: the action server, N Rasa replicas and nginx in front of them. Stopping
+the cluster stops everything and deletes the databases.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import sys
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from bot.local_services import NGINX_PACKAGES, ensure_debian_packages, postgres_server, redis_server, wait_for_port
+from bot.paths import MODEL
+from bot.production import ACTION_WORKERS, environment, layout
+from bot.servers import HOST, ManagedProcess, ServerError, free_port, spawn, wait_until
+
+
+@dataclass
+class Cluster:
+    url: str  # nginx, where patients' requests go
+    database_url: str
+    redis_url: str
+    auth_token: str
+    work_dir: Path
+    env: dict[str, str]
+    commands: dict[str, list[str]]
+    processes: dict[str, ManagedProcess] = field(default_factory=dict)
+    starts: int = 0
+
+    @property
+    def replicas(self) -> list[str]:
+        return [name for name in self.commands if name.startswith("rasa-")]
+
+    def port(self, name: str) -> int:
+        command = self.commands[name]
+        return int(command[command.index("--port") + 1])
+
+    @property
+    def access_log(self) -> Path:
+        return self.work_dir / "proxy" / "logs" / "access.log"
+
+    def start(self, names: list[str], timeout: float = 300.0) -> None:
+        """Start these processes together, then wait until each one answers."""
+        self.starts += 1
+        for name in names:
+            command = [sys.executable, "-m", "bot", *self.commands[name]]
+            self.processes[name] = spawn(f"{name}.{self.starts}", command, self.work_dir / "logs", self.env)
+        for name in names:
+            try:
+                self._wait(name, timeout)
+            except ServerError:
+                self.stop()
+                raise
+
+    def _wait(self, name: str, timeout: float) -> None:
+        managed = self.processes[name]
+        if name == "proxy":
+            wait_for_port(managed, int(self.url.rsplit(":", 1)[1]), timeout)
+        else:
+            path = "/health" if name == "actions" else "/"
+            wait_until(managed, f"http://{HOST}:{self.port(name)}{path}", timeout)
+
+    def ensure_running(self) -> None:
+        """Start again whatever is not running (a replica a fault test killed)."""
+        stopped = [name for name in self.commands
+                   if name not in self.processes or self.processes[name].process.poll() is not None]
+        if stopped:
+            self.stop(stopped)
+            self.start(stopped)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: the process dies at once, mid-request, as in a crash."""
+        managed = self.processes[name]
+        os.killpg(managed.process.pid, signal.SIGKILL)
+        managed.process.wait()
+
+    def stop(self, names: list[str] | None = None) -> None:
+        for name in reversed(list(self.processes) if names is None else names):
+            if name in self.processes:
+                self.processes.pop(name).stop()
+
+    def log_text(self, name: str) -> str:
+        return "".join(path.read_text(errors="replace") for path in sorted((self.work_dir / "logs").glob(f"{name}.*.log")))
+
+
+@contextmanager
+def running_cluster(
+    work_dir: Path,
+    replicas: int = 2,
+    action_workers: int = ACTION_WORKERS,
+    model: Path = MODEL,
+    extra_env: dict | None = None,
+) -> Iterator[Cluster]:
+    """PostgreSQL, Redis, the action server, `replicas` Rasa replicas and nginx, all on loopback."""
+    ensure_debian_packages(NGINX_PACKAGES)
+    with ExitStack() as stack:
+        database_url = stack.enter_context(postgres_server(work_dir / "postgres"))
+        redis_url = stack.enter_context(redis_server(work_dir / "redis"))
+        action_port, listen = free_port(), f"{HOST}:{free_port()}"
+        commands = layout([free_port() for _ in range(replicas)], action_port, listen, action_workers)
+        for name in commands:
+            if name.startswith("rasa-"):
+                commands[name] += ["--model", str(model), "--run-dir", str(work_dir / name)]
+        commands["proxy"] += ["--prefix", str(work_dir / "proxy")]
+        token = secrets.token_hex(24)
+        env = {**environment(database_url, redis_url, token, f"http://{HOST}:{action_port}/webhook"),
+               **(extra_env or {})}
+        cluster = Cluster(f"http://{listen}", database_url, redis_url, token, work_dir, env, commands)
+        stack.callback(cluster.stop)
+        cluster.start(["actions"])
+        cluster.start(cluster.replicas)
+        cluster.start(["proxy"])
+        yield cluster

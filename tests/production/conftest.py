@@ -1,0 +1,24 @@
+"""One production-layout cluster for the session: PostgreSQL, Redis, the action server, two Rasa
+replicas and nginx, on loopback (bot/cluster.py). Tests that break it leave it to
+`cluster.ensure_running()` to mend."""
+
+from typing import Iterator
+
+import pytest
+
+from bot.cluster import Cluster, running_cluster
+from bot.paths import MODEL
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    if not MODEL.exists():
+        pytest.fail("no trained model at models/current.tar.gz: run `make test`, which trains first")
+    with running_cluster(tmp_path_factory.mktemp("cluster")) as running:
+        yield running
+
+
+@pytest.fixture
+def healthy(cluster: Cluster) -> Cluster:
+    cluster.ensure_running()
+    return cluster
