@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -32,10 +33,17 @@ def ensure_sqlite_directory(url: str) -> None:
     Path(parsed.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
 
 
+# Alembic's command API works through module-level state (alembic.context), so two threads of one
+# process migrating at once break each other (seen as KeyError 'script' when the first handoffs of
+# an action server arrived together). Across processes, migrations/env.py takes a database lock.
+MIGRATING = threading.Lock()
+
+
 def upgrade_database(url: str) -> None:
     """`alembic upgrade head` on `url`; a no-op when the schema is already current."""
     ensure_sqlite_directory(url)
-    command.upgrade(alembic_config(url), "head")
+    with MIGRATING:
+        command.upgrade(alembic_config(url), "head")
 
 
 def current_revision(url: str) -> str | None:

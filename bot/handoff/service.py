@@ -98,10 +98,16 @@ def replay_spool(store: TicketStore, notifier: Notifier, spool: HandoffSpool) ->
 
 def _open_spooled_handoff(store: TicketStore, notifier: Notifier, request: HandoffRequest) -> TicketView:
     """Like `open_handoff`, once per spool entry: a replay that crashed after the ticket was
-    written finds it, and only tells staff if that had not been done yet."""
+    written finds it, and only tells staff if that had not been done yet. The same report spooled
+    twice (a replica died and another handled the message again) joins the ticket already open."""
     fields = request.ticket_fields()
     clinic_name = fields.pop("clinic_name")
-    ticket, created = store.create_ticket_once(request.spool_id, request.requested_at, **fields)
+    existing = store.open_ticket_for(request.conversation_id)
+    if existing is not None and (existing.trigger_message, existing.reason) == (request.trigger_message,
+                                                                             Reason(request.reason)):
+        ticket, created = existing, False
+    else:
+        ticket, created = store.create_ticket_once(request.spool_id, request.requested_at, **fields)
     if created or ticket.notification_status is NotificationStatus.pending:
         outcome = _notify_safely(notifier, ticket, clinic_name)
         _record_safely(store, ticket, outcome)

@@ -13,6 +13,7 @@ never makes a second ticket.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -24,6 +25,7 @@ from typing import Any, Iterator, Mapping
 
 from bot.handoff.models import utc_now
 from bot.paths import VAR
+from bot.settings import handoff_database_url
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +33,15 @@ SPOOL_DIR_ENV = "HANDOFF_SPOOL_DIR"
 SUFFIX = ".json"
 
 
-def spool_directory(environ: Mapping[str, str] | None = None) -> Path:
-    """`$HANDOFF_SPOOL_DIR`, else `var/handoff-spool`."""
+def spool_directory(environ: Mapping[str, str] | None = None, database_url: str | None = None) -> Path:
+    """`$HANDOFF_SPOOL_DIR`, else a folder under `var/handoff-spool/` named after the ticket
+    database (`database_url`, default the configured one): a spooled handoff is only ever replayed
+    into the database it was meant for, never into another run's (a test's, the shell's)."""
     environ = os.environ if environ is None else environ
-    return Path(environ.get(SPOOL_DIR_ENV) or VAR / "handoff-spool")
+    if environ.get(SPOOL_DIR_ENV):
+        return Path(environ[SPOOL_DIR_ENV])
+    database = database_url or handoff_database_url(environ)
+    return VAR / "handoff-spool" / hashlib.sha256(database.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from urllib.parse import quote, urlencode
 from sqlalchemy import column, create_engine, inspect, select, table
 from sqlalchemy.engine import make_url
 
+from bot import settings
 from bot.handoff.models import utc_now
 from bot.handoff.notifier import WEBHOOK_URL_ENV, WebhookNotifier
 from bot.handoff.service import replay_spool, retry_notifications
@@ -28,7 +29,6 @@ from bot.handoff.spool import HandoffSpool, spool_directory
 from bot.handoff.store import REPO, HandoffError, TicketStore, TicketView, default_database_url
 from bot.profile import load_profile
 
-TRACKER_URL_ENV = "TRACKER_DATABASE_URL"
 RASA_URL_ENV = "RASA_URL"
 RASA_TOKEN_ENV = "RASA_AUTH_TOKEN"
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
@@ -56,8 +56,10 @@ def add_staff_commands(subparsers: argparse._SubParsersAction) -> argparse.Argum
         "staff", help="handoff tickets: list, show, claim, resolve",
         description=STAFF_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    staff.add_argument("--database-url", help="handoff database (default: $HANDOFF_DATABASE_URL or var/handoff.db)")
-    staff.add_argument("--tracker-database-url", help=f"Rasa tracker store (default: ${TRACKER_URL_ENV} or var/tracker.db)")
+    staff.add_argument("--database-url",
+                       help="handoff database (default: $HANDOFF_DATABASE_URL, $DATABASE_URL or var/handoff.db)")
+    staff.add_argument("--tracker-database-url",
+                       help="Rasa tracker store (default: $TRACKER_DATABASE_URL, $DATABASE_URL or var/tracker.db)")
     commands = staff.add_subparsers(dest="staff_command", required=True, metavar="COMMAND")
 
     commands.add_parser("list", help="open and claimed tickets").set_defaults(handler=list_tickets)
@@ -87,9 +89,13 @@ def add_staff_commands(subparsers: argparse._SubParsersAction) -> argparse.Argum
 # --- factories (tests point these at temporary databases and loopback servers) -----------------
 
 
+def store_url(args: argparse.Namespace) -> str:
+    return getattr(args, "database_url", None) or default_database_url()
+
+
 @contextmanager
 def open_store(args: argparse.Namespace) -> Iterator[TicketStore]:
-    store = TicketStore(getattr(args, "database_url", None) or default_database_url())
+    store = TicketStore(store_url(args))
     try:
         yield store
     finally:
@@ -109,9 +115,8 @@ def clinic_name() -> str:
 
 
 def tracker_database_url(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> str:
-    environ = os.environ if environ is None else environ
-    explicit = getattr(args, "tracker_database_url", None)
-    return explicit or environ.get(TRACKER_URL_ENV) or f"sqlite:///{REPO / 'var' / 'tracker.db'}"
+    """`--tracker-database-url`, else the conversations' database from bot.settings."""
+    return getattr(args, "tracker_database_url", None) or settings.tracker_database_url(environ)
 
 
 def rasa_url(environ: Mapping[str, str] | None = None) -> str:
@@ -193,7 +198,7 @@ def resolve_ticket(args: argparse.Namespace) -> int:
 
 
 def replay_spooled(args: argparse.Namespace) -> int:
-    spool = HandoffSpool(spool_directory())
+    spool = HandoffSpool(spool_directory(database_url=store_url(args)))
     with open_store(args) as store:
         replayed = replay_spool(store, make_notifier(), spool)
     for ticket in replayed:
@@ -207,7 +212,7 @@ def replay_spooled(args: argparse.Namespace) -> int:
 def retry_pending(args: argparse.Namespace) -> int:
     notifier = make_notifier()
     with open_store(args) as store:
-        replay_spool(store, notifier, HandoffSpool(spool_directory()))
+        replay_spool(store, notifier, HandoffSpool(spool_directory(database_url=store_url(args))))
         waiting = len(store.pending_notifications())
         if waiting and not notifier.configured:
             return fail(f"{waiting} notification(s) waiting, but ${WEBHOOK_URL_ENV} is not set")

@@ -1,4 +1,5 @@
 import sqlite3
+import threading
 
 import pytest
 from alembic import command
@@ -82,3 +83,25 @@ def test_a_database_from_the_first_schema_is_upgraded_with_its_tickets(tmp_path)
     assert ticket.conversation_id == "c" and current_revision(url) == "0002"
     store.create_ticket("d", "rest", "human_request", "routine", [], "x", spool_id="s-1")
     assert store.ticket_for_spool_id("s-1").conversation_id == "d"
+
+
+def test_threads_opening_a_new_database_at_once_all_get_a_working_store(tmp_path):
+    """The action server's first handoffs run in executor threads; each may open the store."""
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    errors: list = []
+
+    def open_and_write(number: int) -> None:
+        try:
+            store = TicketStore(url)
+            store.create_ticket(f"conv-{number}", "rest", "side_effect", "routine", [], "swollen")
+            store.close()
+        except Exception as error:  # collected: an exception in a thread would not fail the test
+            errors.append(repr(error))
+
+    threads = [threading.Thread(target=open_and_write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert current_revision(url) == "0002"

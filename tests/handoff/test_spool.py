@@ -168,3 +168,12 @@ def test_the_background_replayer_writes_the_ticket_once_the_database_is_back(spo
     finally:
         replayer.stop()
     assert len(spool) == 0 and len(store.list_open()) == 1
+
+
+def test_the_same_report_spooled_twice_makes_one_ticket_and_one_notification(spool, store, notifier, webhook):
+    spool.add(request())
+    spool.add(request())  # the same message handled again after a replica died
+    spool.add(request(conversation_id="conv-2"))
+    replay_spool(store, notifier, spool)
+    assert sorted(t.conversation_id for t in store.list_open()) == ["conv-1", "conv-2"]
+    assert len(webhook.requests) == 2 and len(spool) == 0

@@ -9,6 +9,8 @@ import pytest
 import socketio
 
 from bot.loadtest import REPORT
+from bot.servers import http_get
+from bot.website import PAGE_PATH
 
 pytestmark = pytest.mark.servers
 
@@ -33,3 +35,9 @@ def test_a_widget_session_over_polling_and_websocket_through_nginx(healthy):
         assert client.transport() == "websocket"  # the upgrade went through nginx too
     finally:
         client.disconnect()
+
+
+def test_the_clinic_page_is_served_through_nginx(healthy):
+    status, body = http_get(f"{healthy.url}{PAGE_PATH}")
+    assert status == 200 and b"chat" in body.lower()
+    assert http_get(f"{healthy.url}/status")[0] == 404  # Rasa's API stays private
