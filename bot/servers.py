@@ -317,11 +317,11 @@ def start_action_server(
 
 
 def clinic_server_env(workers: str) -> dict[str, str]:
-    """The Sanic workers share one listening socket, and a kept-alive HTTP connection stays with
-    the worker that accepted it: under load one worker ended up with most clients while the other
-    idled (CPU 9.9 s against 2.6 s in one measured run). Closing each REST connection after its
-    reply lets whichever worker is free accept the next request. socket.io (websocket) sessions
-    are one long connection either way."""
+    """A kept-alive HTTP connection stays with the Sanic worker that accepted it: under load one
+    worker ended up with most clients while the other idled (CPU 9.9 s against 2.6 s in one
+    measured run). Closing each REST connection after its reply lets the kernel place every
+    request anew on one of the workers' sockets (rasa_ext/workers.py). socket.io (websocket)
+    sessions are one long connection either way."""
     return {"SANIC_WORKERS": workers, "SANIC_KEEP_ALIVE": "False"}
 
 

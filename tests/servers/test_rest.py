@@ -1,6 +1,7 @@
 """The real action server and Rasa server on loopback, spoken to over the REST channel."""
 
 import json
+import os
 import urllib.request
 import uuid
 
@@ -125,6 +126,23 @@ def test_each_rest_reply_closes_its_connection_so_the_free_worker_takes_the_next
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.status == 200
         assert response.headers["Connection"].lower() == "close"
+
+
+def listening_sockets(port: int) -> int:
+    """How many sockets listen on `port` (a socket shared by forked workers counts once)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table, encoding="ascii") as handle:
+            for line in handle.readlines()[1:]:
+                fields = line.split()
+                count += fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port  # 0A: LISTEN
+    return count
+
+
+def test_each_rasa_worker_listens_on_its_own_socket(stack):
+    """rasa_ext.workers: the kernel spreads connections over the workers' SO_REUSEPORT sockets."""
+    workers = int(os.environ.get("SANIC_WORKERS", os.cpu_count() or 1))
+    assert listening_sockets(stack.rasa_port) == workers
 
 
 # --- Bad input: a safe reply or a clear JSON error, never a 500, and the server keeps serving ----
