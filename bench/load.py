@@ -222,7 +222,7 @@ def markdown(report: dict[str, Any]) -> str:
              f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores, "
              f"{report['machine']['memory_gib']} GiB, Python {report['machine']['python']}. "
              f"Command: `make bench-load` (`python -m bench.load`). Load average when it began: "
-             f"{' / '.join(map(str, report['loadavg_at_start']))} (other work was running on the machine).", ""]
+             f"{' / '.join(map(str, report['loadavg_at_start']))}.", ""]
     for key, title in (("paced", f"Paced: {settings['conversations']} conversations at once, {settings['turns']} "
                                  f"messages each, {settings['think'][0]}–{settings['think'][1]} s between a reply "
                                  "and the next message"),
