@@ -316,6 +316,28 @@ def start_action_server(
     return managed
 
 
+def listening_sockets(port: int) -> int:
+    """How many sockets listen on `port` on this machine (Linux /proc; a socket shared by forked
+    processes counts once)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table, encoding="ascii") as handle:
+            for line in handle.readlines()[1:]:
+                fields = line.split()
+                count += fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port  # 0A: LISTEN
+    return count
+
+
+def wait_for_listeners(managed: ManagedProcess, port: int, expected: int, deadline: float) -> None:
+    """Ready means every Sanic worker is serving, not only the first to load the model."""
+    while listening_sockets(port) < expected:
+        if managed.process.poll() is not None:
+            raise ServerError(f"{managed.name} exited early:\n{managed.log_tail()}")
+        if time.monotonic() > deadline:
+            raise ServerError(f"only {listening_sockets(port)} of {expected} {managed.name} workers are listening")
+        time.sleep(0.25)
+
+
 def clinic_server_env(workers: str) -> dict[str, str]:
     """A kept-alive HTTP connection stays with the Sanic worker that accepted it: under load one
     worker ended up with most clients while the other idled (CPU 9.9 s against 2.6 s in one
@@ -355,8 +377,11 @@ def start_rasa_server(
     workers = "1" if stock else os.environ.get("SANIC_WORKERS", str(os.cpu_count() or 1))
     server_env = {"SANIC_WORKERS": workers} if stock else clinic_server_env(workers)
     managed = spawn("rasa", command, log_dir, {**RASA_LIMITS, **server_env, **(extra_env or {})})
+    deadline = time.monotonic() + timeout
     try:
         wait_until(managed, f"http://{HOST}:{port}/", timeout)
+        if not stock:  # every worker opens its own socket once its model is loaded (rasa_ext.workers)
+            wait_for_listeners(managed, port, int(workers), deadline)
     except ServerError:
         managed.stop()
         raise

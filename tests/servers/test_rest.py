@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from bot.servers import http_get, http_post_json
+from bot.servers import http_get, http_post_json, listening_sockets
 
 pytestmark = pytest.mark.servers
 
@@ -126,17 +126,6 @@ def test_each_rest_reply_closes_its_connection_so_the_free_worker_takes_the_next
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.status == 200
         assert response.headers["Connection"].lower() == "close"
-
-
-def listening_sockets(port: int) -> int:
-    """How many sockets listen on `port` (a socket shared by forked workers counts once)."""
-    count = 0
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table, encoding="ascii") as handle:
-            for line in handle.readlines()[1:]:
-                fields = line.split()
-                count += fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port  # 0A: LISTEN
-    return count
 
 
 def test_each_rasa_worker_listens_on_its_own_socket(stack):
