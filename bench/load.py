@@ -31,7 +31,7 @@ from typing import Any, Iterator
 
 from sqlalchemy import bindparam, create_engine, text
 
-from bench.run import BENCH, machine, percentile, process_tree
+from bench.run import BENCH, children, machine, percentile, tree_memory_mib
 from bot.cluster import running_cluster
 from bot.loadtest import Conversation, kept, run_conversations, script, stored_events, told, verify
 from bot.paths import MODEL, ROOT
@@ -42,18 +42,10 @@ SETUPS = ("embedded", "cluster")
 
 def tree_rss_mib(pid: int) -> float:
     """Resident memory of a process and all its descendants now, from /proc."""
-    total_kib = 0
     try:
-        members = process_tree(pid)
-    except OSError:
+        return tree_memory_mib(pid, "VmRSS")
+    except OSError:  # the process itself has exited
         return 0.0
-    for member in members:
-        try:
-            status = Path(f"/proc/{member}/status").read_text()
-        except OSError:
-            continue  # exited meanwhile
-        total_kib += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
-    return total_kib / 1024
 
 
 SERVERS = (("postgres", "postgres"), ("redis-server", "redis"), ("nginx", "nginx"),
@@ -62,11 +54,8 @@ SERVERS = (("postgres", "postgres"), ("redis-server", "redis"), ("nginx", "nginx
 
 def child_processes() -> dict[str, int]:
     """The servers this process started (PostgreSQL and Redis included), by name and port."""
-    me = os.getpid()
-    children = [int(child) for task in Path(f"/proc/{me}/task").iterdir()
-                for child in (task / "children").read_text().split()]
     servers = {}
-    for child in children:
+    for child in children(os.getpid()):
         try:
             argv = [part.decode(errors="replace") for part in Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")]
         except OSError:

@@ -100,22 +100,31 @@ async def load(url: str, texts: list[str], parallel: int, rounds: int, turns: in
     return latency_summary(latencies, elapsed)
 
 
+def children(pid: int) -> list[int]:
+    return [int(child) for task in Path(f"/proc/{pid}/task").iterdir() for child in (task / "children").read_text().split()]
+
+
 def process_tree(pid: int) -> list[int]:
-    children = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children += [int(child) for child in (task / "children").read_text().split()]
-    return [pid] + [p for child in children for p in process_tree(child)]
+    return [pid] + [p for child in children(pid) for p in process_tree(child)]
+
+
+def tree_memory_mib(pid: int, field: str) -> float:
+    """A /proc status memory field (VmRSS now, VmHWM the high-water mark) summed over the process
+    and its descendants; members that exit meanwhile count nothing."""
+    total_kib = 0
+    for member in process_tree(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+        except OSError:
+            continue
+        total_kib += next((int(line.split()[1]) for line in status.splitlines() if line.startswith(f"{field}:")), 0)
+    return total_kib / 1024
 
 
 def peak_rss_mib(pid: int) -> float:
     """The kernel's high-water mark of resident memory (VmHWM), summed over the process and its
     children (the Sanic workers): an upper bound on the tree's peak, since they may not peak together."""
-    total_kib = 0
-    for member in process_tree(pid):
-        for line in Path(f"/proc/{member}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                total_kib += int(line.split()[1])
-    return round(total_kib / 1024, 1)
+    return round(tree_memory_mib(pid, "VmHWM"), 1)
 
 
 def cpu_seconds(pid: int) -> float:

@@ -52,6 +52,11 @@ def exit_on_first_signal(signum: int, _frame: object) -> None:
     sys.exit(0)
 
 
+def shown(path: Path) -> str:
+    """A path as the user would type it: relative to the repository when inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def run(args: argparse.Namespace) -> int:
     """Serve patients: action server + Rasa server with REST and socket.io, SQLite tracker store."""
     require_model()
@@ -60,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with running_stack(
             MODEL,
-            run_dir=VAR / "run",
+            run_dir=args.run_dir,
             tracker_db=settings.tracker_database_url(),  # DATABASE_URL, else SQLite under var/
             redis_url=settings.redis_url(),
             rasa_port=args.rasa_port,
@@ -74,12 +79,12 @@ The clinic assistant is running.
   Messaging:  {describe(stack.channels)}
   Actions:    {stack.action_url}/health
   Model:      {stack.status()["model_file"]}
-  Logs:       var/run/rasa.log, var/run/actions.log
+  Logs:       {shown(args.run_dir / "rasa.log")}, {shown(args.run_dir / "actions.log")}
   Staff API token (for /conversations, /model/parse): in RASA_AUTH_TOKEN, or this run's: {stack.auth_token}
 Press Ctrl-C to stop.""", flush=True)
             while all(p.process.poll() is None for p in stack.processes):
                 time.sleep(1)
-            print("a server stopped unexpectedly; see var/run/*.log", file=sys.stderr)
+            print(f"a server stopped unexpectedly; see {shown(args.run_dir)}/*.log", file=sys.stderr)
             return 1
     except (ServerError, ChannelConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -141,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser = commands.add_parser("run", help="serve the assistant on loopback")
     run_parser.add_argument("--rasa-port", type=int, default=5005)
     run_parser.add_argument("--action-port", type=int, default=5055)
+    run_parser.add_argument("--run-dir", type=Path, default=VAR / "run", help="logs and this run's settings")
     run_parser.set_defaults(handler=run)
     shell_parser = commands.add_parser("shell", help="staff test chats in rasa shell")
     shell_parser.add_argument("--action-port", type=int, default=None, help="default: a free port")

@@ -11,7 +11,6 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from bot.servers import HOST, ManagedProcess, ServerError, free_port, spawn
+from bot.servers import HOST, ManagedProcess, ServerError, free_port, port_is_free, spawn, wait_for
 
 # Binary → Debian package that provides it.
 POSTGRES_PACKAGES = {"initdb": "postgresql"}
@@ -52,15 +51,7 @@ def ensure_debian_packages(binaries: dict[str, str]) -> None:
 
 
 def wait_for_port(managed: ManagedProcess, port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if managed.process.poll() is not None:
-            raise ServerError(f"{managed.name} exited early:\n{managed.log_tail()}")
-        with socket.socket() as sock:
-            if sock.connect_ex((HOST, port)) == 0:
-                return
-        time.sleep(0.2)
-    raise ServerError(f"{managed.name} did not listen on {port} within {timeout:.0f}s:\n{managed.log_tail()}")
+    wait_for(managed, lambda: not port_is_free(port), time.monotonic() + timeout, f"did not listen on {port}")
 
 
 def as_postgres_user(command: list[str]) -> list[str]:

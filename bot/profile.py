@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
@@ -35,6 +36,13 @@ def env_name(field_name: str) -> str:
     return f"CLINIC_{field_name.upper()}"
 
 
+@lru_cache(maxsize=8)
+def read_config(path: Path, _modified_ns: int) -> dict:
+    """clinic.yml, parsed once per version of the file: the safety screen reads the profile on
+    every message, and an edit still shows at the next one."""
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
 def load_profile(
     path: Path | None = None, environ: Mapping[str, str] | None = None
 ) -> ClinicProfile:
@@ -43,7 +51,7 @@ def load_profile(
     patient must never be shown a blank phone number."""
     environ = os.environ if environ is None else environ
     path = Path(path or environ.get("CLINIC_CONFIG") or CLINIC_CONFIG)
-    values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    values = read_config(path, path.stat().st_mtime_ns)
     profile = {}
     for field in fields(ClinicProfile):
         value = str(environ.get(env_name(field.name)) or values.get(field.name) or "").strip()

@@ -19,7 +19,7 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Iterator, Mapping
+from typing import IO, Any, Callable, Iterator, Mapping
 from urllib.parse import unquote, urlsplit
 
 import yaml
@@ -153,10 +153,15 @@ def render_endpoints(
             endpoints.pop("lock_store", None)
         else:  # the SQLite lock store: beside the tracker's file, or in the run folder
             endpoints["lock_store"]["db"] = str((file.parent if file else run_dir) / "locks.db")
-    path = run_dir / "endpoints.yml"
+    return write_private(run_dir / "endpoints.yml", yaml.safe_dump(endpoints, sort_keys=False))
+
+
+def write_private(path: Path, text: str) -> Path:
+    """Write a file only its owner can read (it may hold a password, a token or a channel secret);
+    the mode is set before the text goes in."""
     path.touch(mode=0o600)
     path.chmod(0o600)
-    path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -166,11 +171,7 @@ def write_credentials(run_dir: Path, environ: Mapping[str, str]) -> tuple[Path, 
     holds the channels' secrets. Raises ChannelConfigError on a half-configured channel."""
     base = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8")) or {}
     credentials, channels = render_credentials(base, environ)
-    path = run_dir / "credentials.yml"
-    path.touch(mode=0o600)
-    path.chmod(0o600)
-    path.write_text(yaml.safe_dump(credentials, sort_keys=False), encoding="utf-8")
-    return path, channels
+    return write_private(run_dir / "credentials.yml", yaml.safe_dump(credentials, sort_keys=False)), channels
 
 
 @dataclass
@@ -216,18 +217,25 @@ def spawn(name: str, command: list[str], log_dir: Path, extra_env: dict | None =
     return ManagedProcess(name, process, log_path, log_file)
 
 
-def wait_until(managed: ManagedProcess, ready_url: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_for(managed: ManagedProcess, ready: Callable[[], bool], deadline: float, what: str) -> None:
+    """Poll `ready` until it holds; fail with the server's log if it exits or the deadline passes."""
+    while not ready():
         if managed.process.poll() is not None:
             raise ServerError(f"{managed.name} exited early:\n{managed.log_tail()}")
-        try:
-            if http_get(ready_url)[0] == 200:
-                return
-        except OSError:
-            pass
+        if time.monotonic() > deadline:
+            raise ServerError(f"{managed.name}: {what} in time:\n{managed.log_tail()}")
         time.sleep(0.25)
-    raise ServerError(f"{managed.name} was not ready after {timeout:.0f}s:\n{managed.log_tail()}")
+
+
+def answers(url: str) -> bool:
+    try:
+        return http_get(url)[0] == 200
+    except OSError:
+        return False
+
+
+def wait_until(managed: ManagedProcess, ready_url: str, timeout: float) -> None:
+    wait_for(managed, lambda: answers(ready_url), time.monotonic() + timeout, f"{ready_url} did not answer")
 
 
 @dataclass
@@ -316,26 +324,28 @@ def start_action_server(
     return managed
 
 
-def listening_sockets(port: int) -> int:
-    """How many sockets listen on `port` on this machine (Linux /proc; a socket shared by forked
-    processes counts once)."""
-    count = 0
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+def listening_addresses(port: int) -> list[str]:
+    """The local address of every socket listening on `port` on this machine, from Linux's
+    /proc/net/tcp{,6} (a socket shared by forked processes is listed once)."""
+    found = []
+    for table, family in (("/proc/net/tcp", socket.AF_INET), ("/proc/net/tcp6", socket.AF_INET6)):
         with open(table, encoding="ascii") as handle:
             for line in handle.readlines()[1:]:
-                fields = line.split()
-                count += fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port  # 0A: LISTEN
-    return count
+                local, state = line.split()[1], line.split()[3]
+                address, hex_port = local.split(":")
+                if state == "0A" and int(hex_port, 16) == port:  # 0A = LISTEN
+                    raw = bytes.fromhex(address)  # 32-bit words in host (little-endian) order
+                    found.append(socket.inet_ntop(family, b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))))
+    return found
+
+
+def listening_sockets(port: int) -> int:
+    return len(listening_addresses(port))
 
 
 def wait_for_listeners(managed: ManagedProcess, port: int, expected: int, deadline: float) -> None:
     """Ready means every Sanic worker is serving, not only the first to load the model."""
-    while listening_sockets(port) < expected:
-        if managed.process.poll() is not None:
-            raise ServerError(f"{managed.name} exited early:\n{managed.log_tail()}")
-        if time.monotonic() > deadline:
-            raise ServerError(f"only {listening_sockets(port)} of {expected} {managed.name} workers are listening")
-        time.sleep(0.25)
+    wait_for(managed, lambda: listening_sockets(port) >= expected, deadline, f"not all {expected} workers listen")
 
 
 def clinic_server_env(workers: str) -> dict[str, str]:
@@ -379,7 +389,7 @@ def start_rasa_server(
     managed = spawn("rasa", command, log_dir, {**RASA_LIMITS, **server_env, **(extra_env or {})})
     deadline = time.monotonic() + timeout
     try:
-        wait_until(managed, f"http://{HOST}:{port}/", timeout)
+        wait_for(managed, lambda: answers(f"http://{HOST}:{port}/"), deadline, "did not answer")
         if not stock:  # every worker opens its own socket once its model is loaded (rasa_ext.workers)
             wait_for_listeners(managed, port, int(workers), deadline)
     except ServerError:
@@ -416,9 +426,7 @@ def running_stack(
         channels=[] if stock else channels,
     )
     # The staff CLI (resolve → resume) reads this run's API token from here.
-    token_file = run_dir / "auth_token"
-    token_file.write_text(stack.auth_token, encoding="utf-8")
-    token_file.chmod(0o600)
+    write_private(run_dir / "auth_token", stack.auth_token)
     try:
         stack.processes.append(start_action_server(stack.action_port, run_dir, extra_env=extra_env))
         endpoints = render_endpoints(run_dir, stack.action_port, tracker_db, stock=stock, redis_url=redis_url)

@@ -24,6 +24,17 @@ class Notifier(Protocol):
     def notify(self, ticket: TicketView, clinic_name: str) -> NotificationOutcome: ...
 
 
+def open_ticket_for_report(
+    store: TicketStore, conversation_id: str, trigger_message: str, reason: Reason | str
+) -> TicketView | None:
+    """The conversation's open ticket if it was opened for this same report, else None: a report
+    handled twice (a replica died mid-turn, or it was spooled twice) must stay one ticket."""
+    existing = store.open_ticket_for(conversation_id)
+    if existing is not None and (existing.trigger_message, existing.reason) == (trigger_message, Reason(reason)):
+        return existing
+    return None
+
+
 def open_handoff(
     store: TicketStore,
     notifier: Notifier,
@@ -41,8 +52,8 @@ def open_handoff(
     The same report handed off again while its ticket is unresolved gets that ticket back, with no
     second notification: a Rasa replica that died after this ran but before it stored the turn
     makes another replica handle the same message again (see rasa_ext/once.py)."""
-    existing = store.open_ticket_for(conversation_id)
-    if existing is not None and (existing.trigger_message, existing.reason) == (trigger_message, Reason(reason)):
+    existing = open_ticket_for_report(store, conversation_id, trigger_message, reason)
+    if existing is not None:
         log.info("handoff for conversation %s repeated: ticket %s already open", conversation_id, existing.id)
         return existing
     ticket = store.create_ticket(conversation_id, channel, reason, severity, findings, trigger_message)
@@ -102,9 +113,8 @@ def _open_spooled_handoff(store: TicketStore, notifier: Notifier, request: Hando
     twice (a replica died and another handled the message again) joins the ticket already open."""
     fields = request.ticket_fields()
     clinic_name = fields.pop("clinic_name")
-    existing = store.open_ticket_for(request.conversation_id)
-    if existing is not None and (existing.trigger_message, existing.reason) == (request.trigger_message,
-                                                                             Reason(request.reason)):
+    existing = open_ticket_for_report(store, request.conversation_id, request.trigger_message, request.reason)
+    if existing is not None:
         ticket, created = existing, False
     else:
         ticket, created = store.create_ticket_once(request.spool_id, request.requested_at, **fields)

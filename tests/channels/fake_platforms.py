@@ -19,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
+from tests.waiting import wait_for
+
 
 @dataclass
 class Call:
@@ -99,12 +101,7 @@ class FakePlatforms:
             return [c for c in self.calls if c.status >= 400]
 
     def wait_for(self, condition: Callable[[], bool], timeout: float = 60.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if condition():
-                return True
-            time.sleep(0.1)
-        return condition()
+        return wait_for(condition, timeout)
 
     # --- the platforms -------------------------------------------------------------------------
 

@@ -1,23 +1,14 @@
 """Rasa's callback channel: messages posted to /webhooks/callback/webhook, each reply POSTed to
 CALLBACK_URL (here a receiver on loopback). Its client is ours, so it gets the handoff payload."""
 
-import time
 import uuid
 
 import pytest
 
 from tests.channels.helpers import FAQ, REPORT, post, post_json
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.servers
-
-
-def wait_for(condition, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 def say(stack, receiver, sender: str, text: str, replies: int) -> list[dict]:
@@ -27,7 +18,7 @@ def say(stack, receiver, sender: str, text: str, replies: int) -> list[dict]:
     before = len(mine())
     assert post_json(f"{stack.rasa_url}/webhooks/callback/webhook", {"sender": sender, "message": text}) == \
         (200, "success")
-    assert wait_for(lambda: len(mine()) >= before + replies), mine()
+    assert wait_for(lambda: len(mine()) >= before + replies, timeout=60), mine()
     return mine()[before:]
 
 

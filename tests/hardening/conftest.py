@@ -2,12 +2,11 @@
 PostgreSQL the tests can stop and start again, a handoff spool, a clinic web origin, a staff
 webhook. The tests also stop and restart its action server."""
 
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import pytest
 
@@ -67,16 +66,6 @@ def hardened(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hardened]:
         }
         with running_stack(MODEL, run_dir, tracker_db=run_dir / "tracker.db", extra_env=env) as stack:
             yield Hardened(stack, run_dir, env, database, HandoffSpool(run_dir / "spool"), webhook)
-
-
-def wait_for(condition: Callable[[], object], timeout: float = 20.0) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.2)
-    return condition()
 
 
 def request(url: str, method: str = "GET", body: bytes | None = None, headers: dict | None = None):

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from bot.servers import http_get
-from tests.hardening.conftest import wait_for
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.servers
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.paths import ROOT
-from tests.hardening.conftest import wait_for
 from tests.hardening.test_web_security import socketio_conversation, stored_user_texts
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.servers
 

@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
@@ -11,6 +10,7 @@ import yaml
 
 from bot.handoff import TicketStore
 from bot.paths import ROOT
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.servers
 
@@ -29,15 +29,6 @@ def staff(stack, database_url: str, *args: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
 
-def wait_for(condition, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 @pytest.fixture
 def tickets(handoff_database_url):
     return TicketStore(handoff_database_url)
@@ -50,7 +41,7 @@ def test_a_report_creates_a_ticket_notifies_staff_and_tells_the_patient(stack, t
     assert ticket is not None and ticket.reason == "side_effect" and ticket.channel == "rest"
     assert handoff_payload(reply)["ticket"] == ticket.id
     assert profile.phone in reply[0]["text"] and profile.hours in reply[0]["text"]
-    assert wait_for(lambda: any(n["ticket"]["id"] == ticket.id for n in webhook.received))
+    assert wait_for(lambda: any(n["ticket"]["id"] == ticket.id for n in webhook.received), timeout=10)
     notification = next(n for n in webhook.received if n["ticket"]["id"] == ticket.id)
     assert "text" in notification and sender in notification["text"]
 

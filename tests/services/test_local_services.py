@@ -1,6 +1,5 @@
 """The throw-away PostgreSQL, Redis and nginx servers start on loopback, answer, and stop."""
 
-import socket
 import urllib.request
 from pathlib import Path
 
@@ -9,12 +8,7 @@ import redis
 import sqlalchemy as sa
 
 from bot.local_services import nginx_server, postgres_cluster, postgres_server, redis_server
-from bot.servers import HOST, free_port
-
-
-def port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex((HOST, port)) == 0
+from bot.servers import HOST, free_port, port_is_free
 
 
 def test_postgres_answers_sql_and_stops(tmp_path: Path):
@@ -24,7 +18,7 @@ def test_postgres_answers_sql_and_stops(tmp_path: Path):
             assert connection.execute(sa.text("select 1 + 1")).scalar_one() == 2
         engine.dispose()
         port = sa.engine.make_url(url).port
-    assert not port_open(port)
+    assert port_is_free(port)
 
 
 def test_postgres_can_be_stopped_and_started_again_on_the_same_port_with_its_data(tmp_path: Path):
@@ -34,7 +28,7 @@ def test_postgres_can_be_stopped_and_started_again_on_the_same_port_with_its_dat
             connection.execute(sa.text("create table kept (n int)"))
             connection.execute(sa.text("insert into kept values (7)"))
         cluster.stop()
-        assert not port_open(cluster.port)
+        assert port_is_free(cluster.port)
         with pytest.raises(sa.exc.OperationalError):
             with engine.connect() as connection:
                 connection.execute(sa.text("select 1"))
@@ -50,7 +44,7 @@ def test_redis_answers_and_stops(tmp_path: Path):
         client.set("clinic", "ok")
         assert client.get("clinic") == b"ok"
         port = client.connection_pool.connection_kwargs["port"]
-    assert not port_open(port)
+    assert port_is_free(port)
 
 
 def test_nginx_serves_its_config_and_stops(tmp_path: Path):
@@ -67,4 +61,4 @@ http {{
     with nginx_server(tmp_path, config, port):
         with urllib.request.urlopen(f"http://{HOST}:{port}/", timeout=5) as response:
             assert response.read() == b"clinic\n"
-    assert not port_open(port)
+    assert port_is_free(port)

@@ -38,7 +38,7 @@ def ensure_chromium() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # Playwright's sync API holds an event loop: end it with tests/web
 def browser() -> Iterator[Browser]:
     if not SOCKET_IO_BUNDLE.exists():
         pytest.fail("web/node_modules is missing: run `make setup` (or `make test`), which runs npm ci")
@@ -52,9 +52,9 @@ def browser() -> Iterator[Browser]:
 class Chat:
     """The clinic page in one browser tab, with the chat widget's controls."""
 
-    def __init__(self, page: Page, stack: Stack) -> None:
+    def __init__(self, page: Page, url: str) -> None:
         self.page = page
-        self.url = f"{stack.rasa_url}{PAGE_PATH}"
+        self.url = url
         self.requests: list[str] = []
         self.sockets: list[str] = []
         self.dialogs: list[str] = []
@@ -126,7 +126,7 @@ def new_chat(browser: Browser, stack: Stack, request: pytest.FixtureRequest, vie
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
     try:
-        yield Chat(page, stack)
+        yield Chat(page, f"{stack.rasa_url}{PAGE_PATH}")
     finally:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"))

@@ -132,7 +132,7 @@ def test_every_tab_gets_its_own_unguessable_session(browser, stack, chat):
     chat.open()
     other_context = browser.new_context()
     try:
-        other = Chat(other_context.new_page(), stack)
+        other = Chat(other_context.new_page(), chat.url)
         other.open()
         other_id = other.stored()["sessionId"]
     finally:
