@@ -13,7 +13,14 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_DEFAULT_FALLBACK_NAME, ACTION_LISTEN_NAME, ACTION_RESTART_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, Restarted, UserUtteranceReverted, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.importers.importer import TrainingDataImporter
 
@@ -56,14 +63,20 @@ def random_conversation(domain: Domain, rng: random.Random, turns: int) -> list[
     return [(rng.choice(intents), rng.random()) for _ in range(turns)]
 
 
-def test_predictions_match_rasas_rule_policy_turn_by_turn(domain, policies):
-    rasa_policy, recent_policy = policies
-    rng = random.Random(7)
+def session_start() -> list:
+    return [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted(ACTION_LISTEN_NAME)]
+
+
+def play_random_conversations(domain, rasa_policy, recent_policy, seed: int) -> tuple[int, int]:
+    """40 random conversations of 15 messages, each prediction compared between the two
+    policies; returns how many predictions were made and how many used the recent turns only."""
+    rng = random.Random(seed)
     predictions = trimmed = 0
     for conversation in range(40):
-        tracker = DialogueStateTracker(f"c{conversation}", domain.slots)
-        tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+        tracker = DialogueStateTracker.from_events(f"c{conversation}", session_start(), domain.slots)
         for intent, confidence in random_conversation(domain, rng, turns=15):
+            if rng.random() < 0.05:  # a new session in the same conversation
+                tracker.update_with_events(session_start(), domain)
             tracker.update(UserUttered(f"text for {intent}", intent={"name": intent, "confidence": confidence}))
             for _ in range(5):
                 expected = rasa_policy.predict_action_probabilities(tracker, domain)
@@ -72,13 +85,27 @@ def test_predictions_match_rasas_rule_policy_turn_by_turn(domain, policies):
                 trimmed += recent_policy._recent_tracker(tracker, domain) is not tracker
                 action = domain.action_names_or_texts[expected.max_confidence_index]
                 tracker.update(ActionExecuted(action))
+                if action == "action_screen_message" and rng.random() < 0.5:
+                    tracker.update(SlotSet("screen_pending_text", rng.choice([None, "pending"])))
                 if action == ACTION_DEFAULT_FALLBACK_NAME:
                     tracker.update(UserUtteranceReverted())
                 if action == ACTION_RESTART_NAME:
                     tracker.update(Restarted())
                 if action in (ACTION_LISTEN_NAME, ACTION_DEFAULT_FALLBACK_NAME, ACTION_RESTART_NAME):
                     break
+    return predictions, trimmed
+
+
+def test_predictions_match_rasas_rule_policy_turn_by_turn(domain, policies):
+    predictions, trimmed = play_random_conversations(domain, *policies, seed=7)
     assert predictions > 1000 and trimmed > predictions / 2  # long conversations were really cut short
+
+
+def test_remembered_rule_matches_give_the_same_predictions(domain, policies):
+    play_random_conversations(domain, *policies, seed=11)
+    remembered = len(policies[1]._matches)
+    play_random_conversations(domain, *policies, seed=11)  # the same turns again: every match from memory
+    assert len(policies[1]._matches) == remembered > 0
 
 
 def test_the_recent_turns_start_at_a_user_message_with_enough_actions_after_it():
