@@ -40,6 +40,7 @@ from rasa.shared.core.events import (
     UserUtteranceReverted,
     UserUttered,
 )
+from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 REMEMBERED_MATCHES = 10_000
@@ -81,12 +82,15 @@ class RecentTurnsRulePolicy(RulePolicy):
         self._matches: OrderedDict[tuple[int, int, str], set[str]] = OrderedDict()
         self._remembering = True
 
-    def train(self, *args: Any, **kwargs: Any) -> Resource:
-        """While training, the rules change under the policy's feet: match without remembering."""
+    def train(
+        self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
+    ) -> Resource:
+        """While training, the rules change under the policy's feet: match without remembering.
+        (The parameters are spelled out because Rasa's graph passes inputs by parameter name.)"""
         self._forget_rules()
         self._remembering = False
         try:
-            return super().train(*args, **kwargs)
+            return super().train(training_trackers, domain, **kwargs)
         finally:
             self._forget_rules()
 

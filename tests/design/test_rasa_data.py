@@ -28,3 +28,12 @@ def test_every_test_story_is_predicted_exactly(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "None of the test stories failed" in (tmp_path / "failed_test_stories.yml").read_text()
+
+
+def test_the_dialogue_policies_train_through_rasas_own_command(tmp_path):
+    """`make test` reuses the trained model when nothing changed, so this trains the policies
+    (rasa_ext.rule_policy included) from scratch, the way Rasa's graph calls them."""
+    result = run_rasa("train", "core", "--config", "config.yml", "--domain", "domain.yml", "--stories", "data",
+                      "--out", str(tmp_path), "--fixed-model-name", "core", "--force")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert (tmp_path / "core.tar.gz").exists()
