@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import json
 import os
 import shutil
 import threading
@@ -31,7 +30,7 @@ from typing import Any, Iterator
 
 from sqlalchemy import bindparam, create_engine, text
 
-from bench.run import BENCH, children, machine, percentile, tree_memory_mib
+from bench.run import BENCH, children, machine, percentile, tree_memory_mib, write_report
 from bot.cluster import running_cluster
 from bot.loadtest import Conversation, kept, run_conversations, script, stored_events, told, verify
 from bot.paths import MODEL, ROOT
@@ -255,10 +254,7 @@ def main() -> int:
     for setup in args.setups:
         report["setups"][setup] = measure(setup, args)
     out = BENCH / "reports" / f"load-{now.strftime('%Y-%m-%dT%H%M%SZ')}"
-    out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
-    out.with_suffix(".md").write_text(markdown(report))
-    print(markdown(report))
-    print(f"wrote {out.with_suffix('.json').relative_to(ROOT)} and .md")
+    write_report(out, report, markdown(report))
     return 0
 
 

@@ -261,6 +261,14 @@ def markdown(report: dict[str, Any], concurrency: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_report(out: Path, report: dict[str, Any], text: str) -> None:
+    """`out`.json (the figures) and `out`.md (`text`, also printed)."""
+    out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
+    out.with_suffix(".md").write_text(text)
+    print(text)
+    print(f"wrote {out.with_suffix('.json').relative_to(ROOT)} and .md")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--concurrency", type=int, default=20)
@@ -295,8 +303,5 @@ def main() -> int:
             "held_out_accuracy": round(ours["held_out_accuracy"] / other["held_out_accuracy"], 3),
         }
     out = BENCH / "reports" / now.strftime("%Y-%m-%dT%H%M%SZ")
-    out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
-    out.with_suffix(".md").write_text(markdown(report, args.concurrency))
-    print(markdown(report, args.concurrency))
-    print(f"wrote {out.with_suffix('.json').relative_to(ROOT)} and .md")
+    write_report(out, report, markdown(report, args.concurrency))
     return 0

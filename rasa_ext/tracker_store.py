@@ -19,8 +19,10 @@ CPU under load, by profile), with the same table, rows and order:
 - a conversation is read with one Core SELECT of the `data` column instead of an ORM query.
 """
 
+import functools
 import itertools
 import json
+from dataclasses import dataclass
 from typing import Any, Dict, Iterator
 
 import sqlalchemy as sa
@@ -83,28 +85,42 @@ class ClinicSQLTrackerStore(SQLTrackerStore):
     def _additional_events(self, session: sa.orm.Session, tracker: DialogueStateTracker) -> Iterator:
         stored = getattr(tracker, STORED_EVENTS, None)
         if stored is None:  # a tracker not read here (a new conversation's, say): ask the database
-            latest_session = self._data_query(tracker.sender_id, fetch_events_from_all_sessions=False)
-            stored = session.execute(sa.select(sa.func.count()).select_from(latest_session.subquery())).scalar_one()
+            stored = session.execute(self._queries.latest_session_count, {"sender_id": tracker.sender_id}).scalar_one()
         return itertools.islice(tracker.events, stored, len(tracker.events))
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
+        query = self._queries.every_session if fetch_events_from_all_sessions else self._queries.latest_session
         with self.session_scope() as session:
-            rows = session.execute(self._data_query(sender_id, fetch_events_from_all_sessions)).scalars().all()
+            rows = session.execute(query, {"sender_id": sender_id}).scalars().all()
         if not (self.domain and rows):
             return None
         return DialogueStateTracker.from_dict(sender_id, [json.loads(data) for data in rows], self.domain.slots)
 
-    def _data_query(self, sender_id: str, fetch_events_from_all_sessions: bool) -> sa.sql.Select:
-        """Rasa's `_event_query` in Core: the latest session's events (or all), oldest first."""
-        events = self.SQLEvent.__table__
-        query = sa.select(events.c.data).where(events.c.sender_id == sender_id).order_by(events.c.id)
-        if fetch_events_from_all_sessions:
-            return query
+    @functools.cached_property
+    def _queries(self) -> "EventQueries":
+        return EventQueries.for_table(self.SQLEvent.__table__)
+
+
+@dataclass(frozen=True)
+class EventQueries:
+    """Rasa's `_event_query` in Core, built once with the sender as a parameter (building and
+    caching a statement per call was about 4% of the server's CPU, by profile)."""
+
+    every_session: sa.sql.Select  # all of a conversation's event data, oldest first
+    latest_session: sa.sql.Select  # the same from the latest SessionStarted on (or all, if none)
+    latest_session_count: sa.sql.Select
+
+    @classmethod
+    def for_table(cls, events: sa.Table) -> "EventQueries":
+        sender = sa.bindparam("sender_id")
+        every_session = sa.select(events.c.data).where(events.c.sender_id == sender).order_by(events.c.id)
         session_start = (
             sa.select(sa.func.max(events.c.timestamp))
-            .where(events.c.sender_id == sender_id, events.c.type_name == SessionStarted.type_name)
+            .where(events.c.sender_id == sender, events.c.type_name == SessionStarted.type_name)
             .scalar_subquery()
         )
-        return query.where(sa.or_(events.c.timestamp >= session_start, session_start.is_(None)))
+        latest_session = every_session.where(sa.or_(events.c.timestamp >= session_start, session_start.is_(None)))
+        count = sa.select(sa.func.count()).select_from(latest_session.subquery())
+        return cls(every_session, latest_session, count)
