@@ -13,6 +13,7 @@ import json
 import operator
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -229,6 +230,9 @@ def markdown(report: dict[str, Any], concurrency: int) -> str:
     lines = [f"# Benchmark {report['date']}", "", f"Machine: {report['machine']['cpu']}, "
              f"{report['machine']['cores']} cores, {report['machine']['memory_gib']} GiB, "
              f"Python {report['machine']['python']}. Command: `make bench`.", "",
+             f"Each server figure is the median of {report['settings']['passes']} passes. Within a pass the "
+             "three configurations are measured in turn, each on freshly started servers, so a spell of "
+             "slowness on the machine does not fall on one configuration only. Every pass is in the JSON.", "",
              "| | this project | Rasa default config, same servers | Rasa default config, stock `rasa run` |",
              "|---|---|---|---|"]
     for title, field, parts in rows:
@@ -237,6 +241,8 @@ def markdown(report: dict[str, Any], concurrency: int) -> str:
             value = report["configs"][name][field]
             cells.append(" / ".join(str(value[p]) for p in parts) if parts else str(value))
         lines.append(f"| {title} | " + " | ".join(cells) + " |")
+    lines.append(f"| {concurrency} concurrent p95 in each pass (ms) | " + " | ".join(
+        " / ".join(str(one[key]["p95_ms"]) for one in report["configs"][name]["passes"]) for name, _, _ in VARIANTS) + " |")
     lines += ["", "Ratios (this project ÷ baseline):", ""]
     for baseline, ratios in report["ratios"].items():
         lines.append(f"- {baseline}: " + ", ".join(f"{name} {value}" for name, value in ratios.items()))
@@ -261,6 +267,17 @@ def markdown(report: dict[str, Any], concurrency: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def median_of(results: list[Any]) -> Any:
+    """Each number's median across passes, through nested dicts; anything else (the misses, say,
+    which do not change between passes) as the first pass has it."""
+    first = results[0]
+    if isinstance(first, dict):
+        return {key: median_of([result[key] for result in results]) for key in first}
+    if isinstance(first, (int, float)) and not isinstance(first, bool):
+        return round(statistics.median(results), 4)
+    return first
+
+
 def write_report(out: Path, report: dict[str, Any], text: str) -> None:
     """`out`.json (the figures) and `out`.md (`text`, also printed)."""
     out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
@@ -274,6 +291,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--turns", type=int, default=10, help="messages per conversation")
     parser.add_argument("--rounds", type=int, default=3, help="waves of concurrent conversations")
+    parser.add_argument("--passes", type=int, default=3,
+                        help="interleaved measurement passes per configuration; the report gives each figure's median")
     args = parser.parse_args()
     now = dt.datetime.now(dt.timezone.utc)
     work = BENCH / "tmp"
@@ -286,11 +305,15 @@ def main() -> int:
         print(f"[{name}] training…", flush=True)
         trained[name] = train(config, work / "models", name)
         print(f"[{name}] trained in {trained[name][1]:.0f}s", flush=True)
-    for name, config_name, stock in VARIANTS:
-        print(f"[{name}] serving and measuring…", flush=True)
-        model, seconds = trained[config_name]
-        result = measure(model, work / name, args, stock)
-        report["configs"][name] = {"training_seconds": round(seconds, 1), **result}
+    passes: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in VARIANTS}
+    for number in range(1, args.passes + 1):
+        for name, config_name, stock in VARIANTS:
+            print(f"[{name}] pass {number}/{args.passes}: serving and measuring…", flush=True)
+            shutil.rmtree(work / name, ignore_errors=True)  # every pass starts from empty stores
+            passes[name].append(measure(trained[config_name][0], work / name, args, stock))
+    for name, config_name, _ in VARIANTS:
+        report["configs"][name] = {"training_seconds": round(trained[config_name][1], 1),
+                                   **median_of(passes[name]), "passes": passes[name]}
     key = f"concurrent_{args.concurrency}"
     ours = report["configs"]["project"]
     report["ratios"] = {}
