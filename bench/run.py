@@ -138,6 +138,8 @@ def cpu_seconds(pid: int) -> float:
 
 
 def measure(model: Path, run_dir: Path, args: argparse.Namespace, stock: bool) -> dict[str, Any]:
+    """One measurement of `model` on freshly started servers, from empty stores in `run_dir`."""
+    shutil.rmtree(run_dir, ignore_errors=True)
     examples = read_nlu_examples(HELD_OUT_NLU)
     texts = [example.text for example in examples]
     started = time.perf_counter()
@@ -309,7 +311,6 @@ def main() -> int:
     for number in range(1, args.passes + 1):
         for name, config_name, stock in VARIANTS:
             print(f"[{name}] pass {number}/{args.passes}: serving and measuring…", flush=True)
-            shutil.rmtree(work / name, ignore_errors=True)  # every pass starts from empty stores
             passes[name].append(measure(trained[config_name][0], work / name, args, stock))
     for name, config_name, _ in VARIANTS:
         report["configs"][name] = {"training_seconds": round(trained[config_name][1], 1),
