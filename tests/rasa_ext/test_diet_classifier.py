@@ -1,0 +1,108 @@
+"""BagOfWordsDIETClassifier scores intents as DIETClassifier does, on the trained model itself."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+from rasa.engine import loader
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.nlu.classifiers.diet_classifier import DIETClassifier
+from rasa.shared.constants import DIAGNOSTIC_DATA
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.evaluation import read_nlu_examples
+from bot.paths import HELD_OUT_NLU, MODEL, ROOT
+from rasa_ext.diet_classifier import BagOfWordsDIETClassifier, BagOfWordsWeights
+from rasa_ext.graph_runner import SequentialGraphRunner
+
+ODD_MESSAGES = ["", "   ", "😀😀😀", "¿cuánto cuesta la mesoterapia?", "<script>alert(1)</script>", "hello " * 2000,
+                "qwertyuiop asdfghjkl"]
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory):
+    """The trained model's NLU components, in order, ending with the classifier."""
+    if not MODEL.exists():
+        pytest.fail("no trained model at models/current.tar.gz: run `make test`, which trains first")
+    metadata, runner = loader.load_predict_graph_runner(
+        tmp_path_factory.mktemp("model"), MODEL, LocalModelStorage, SequentialGraphRunner)
+    components = [node._component for name, node in runner._instantiated_nodes.items()
+                  if name.startswith("run_") and "Policy" not in name]
+    featurizers = components[:[type(c) for c in components].index(BagOfWordsDIETClassifier)]
+    classifier = components[len(featurizers)]
+    return featurizers, classifier
+
+
+def featurized(featurizers, text: str) -> Message:
+    message = Message(data={TEXT: text})
+    for component in featurizers:
+        component.process([message])
+    return message
+
+
+def texts() -> list[str]:
+    training = [example.text for path in sorted((ROOT / "data" / "nlu").glob("*.yml"))
+                for example in read_nlu_examples(path)]
+    return training + [example.text for example in read_nlu_examples(HELD_OUT_NLU)] + ODD_MESSAGES
+
+
+def test_the_model_is_scored_in_numpy(pipeline):
+    _, classifier = pipeline
+    assert classifier._bag_of_words() is not None
+
+
+def test_intents_and_confidences_match_diets_own_on_every_message(pipeline):
+    featurizers, classifier = pipeline
+    all_texts = texts()
+    assert len(all_texts) > 800
+    for text in all_texts:
+        message = featurized(featurizers, text)
+        ours = classifier._predict(message)
+        diets = DIETClassifier._predict(classifier, message)
+        assert set(ours) == {"i_scores"}
+        assert ours["i_scores"].shape == diets["i_scores"].shape
+        np.testing.assert_allclose(ours["i_scores"], diets["i_scores"], rtol=0, atol=1e-5, err_msg=text)
+        label, ranking = classifier._predict_label(ours)
+        diets_label, diets_ranking = classifier._predict_label(diets)
+        assert label["name"] == diets_label["name"], text
+        assert [r["name"] for r in ranking] == [r["name"] for r in diets_ranking], text
+
+
+def test_a_run_that_wants_diagnostic_data_gets_diets_own(pipeline, monkeypatch):
+    featurizers, classifier = pipeline
+    context = dataclasses.replace(classifier._execution_context, should_add_diagnostic_data=True)
+    monkeypatch.setattr(classifier, "_execution_context", context)
+    assert DIAGNOSTIC_DATA in classifier._predict(featurized(featurizers, "how many sessions will I need"))
+
+
+def test_a_message_without_sparse_sentence_features_goes_to_diet(pipeline):
+    _, classifier = pipeline
+    assert classifier._predict(Message(data={TEXT: "not featurized"})) is None  # DIET's own answer: no features
+
+
+@pytest.mark.parametrize("change", ["transformer", "hidden_layers", "entities", "activation", "sentence_layers"])
+def test_models_of_another_shape_are_left_to_diet(pipeline, monkeypatch, change):
+    _, classifier = pipeline
+    model = classifier.model
+    sequence_layer = model._tf_layers[f"sequence_layer.{model.text_name}"]
+    sentence_layer = sequence_layer._tf_layers["feature_combining"]._tf_layers["sparse_dense.sentence"]
+    if change == "transformer":
+        monkeypatch.setattr(sequence_layer, "_has_transformer", True)
+    elif change == "hidden_layers":
+        monkeypatch.setattr(sequence_layer._tf_layers["ffnn"], "_ffn_layers", [object()])
+    elif change == "entities":
+        monkeypatch.setitem(model.config, "entity_recognition", True)
+    elif change == "activation":
+        monkeypatch.setattr(sentence_layer._tf_layers["sparse_to_dense"], "activation", np.tanh)
+    else:
+        monkeypatch.setitem(sentence_layer._tf_layers, "unexpected", object())
+    assert BagOfWordsWeights.from_model(model) is None
+
+
+def test_features_of_another_width_are_an_error(pipeline):
+    featurizers, classifier = pipeline
+    message = featurized(featurizers[:-1], "hello")  # the last featurizer's columns are missing
+    features = [f.features for f in message.features if f.type == "sentence"]
+    with pytest.raises(ValueError, match="sentence feature columns"):
+        classifier._bag_of_words().scores(features)
