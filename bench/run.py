@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import hashlib
 import json
 import operator
 import os
@@ -101,6 +102,24 @@ async def load(url: str, texts: list[str], parallel: int, rounds: int, turns: in
     return latency_summary(latencies, elapsed)
 
 
+def machine_check_cpu_ms(repeats: int = 3) -> float:
+    """CPU milliseconds this process spends on a fixed piece of pure-Python work (median of
+    `repeats`). The work never changes, so a larger figure means a slower machine at that moment:
+    on a shared VM the host can give a vCPU less of a core, and every process then needs more CPU
+    time for the same work. Taken right before each concurrent load, it shows how fast the machine
+    was when that load ran."""
+    timings = []
+    for _ in range(repeats):
+        started = time.process_time()
+        total, digest = 0, b"clinic"
+        for number in range(1_500_000):
+            total += number * number % 7
+        for _ in range(100_000):
+            digest = hashlib.sha256(digest).digest()
+        timings.append((time.process_time() - started) * 1000)
+    return round(statistics.median(timings), 1)
+
+
 def children(pid: int) -> list[int]:
     return [int(child) for task in Path(f"/proc/{pid}/task").iterdir() for child in (task / "children").read_text().split()]
 
@@ -153,8 +172,10 @@ def measure(model: Path, run_dir: Path, args: argparse.Namespace, stock: bool) -
         strict, _ = score(examples, predictions.__getitem__, correct=operator.eq)
         url = f"{stack.rasa_url}/webhooks/rest/webhook"
         sequential = asyncio.run(load(url, texts, parallel=1, rounds=args.rounds * 5, turns=args.turns))
+        machine_check = machine_check_cpu_ms()
         cpu_before = {p.name: cpu_seconds(p.process.pid) for p in stack.processes}
         concurrent = asyncio.run(load(url, texts, parallel=args.concurrency, rounds=args.rounds, turns=args.turns))
+        concurrent["machine_check_cpu_ms"] = machine_check
         for p in stack.processes:  # CPU per message: a figure the other load on the machine barely moves
             used = cpu_seconds(p.process.pid) - cpu_before[p.name]
             concurrent[f"cpu_ms_per_message_{p.name}"] = round(used * 1000 / concurrent["messages"], 1)
@@ -228,6 +249,8 @@ def markdown(report: dict[str, Any], concurrency: int) -> str:
         (f"{concurrency} concurrent CPU ms per message, Rasa / actions", key,
          ("cpu_ms_per_message_rasa", "cpu_ms_per_message_actions")),
         ("Peak memory Rasa / actions (MiB)", "peak_memory_mib", ("rasa", "actions")),
+        (f"Machine check before the {concurrency}-concurrent load (CPU ms of fixed work; higher = slower machine)",
+         key, ("machine_check_cpu_ms",)),
     ]
     lines = [f"# Benchmark {report['date']}", "", f"Machine: {report['machine']['cpu']}, "
              f"{report['machine']['cores']} cores, {report['machine']['memory_gib']} GiB, "
@@ -243,8 +266,10 @@ def markdown(report: dict[str, Any], concurrency: int) -> str:
             value = report["configs"][name][field]
             cells.append(" / ".join(str(value[p]) for p in parts) if parts else str(value))
         lines.append(f"| {title} | " + " | ".join(cells) + " |")
-    lines.append(f"| {concurrency} concurrent p95 in each pass (ms) | " + " | ".join(
-        " / ".join(str(one[key]["p95_ms"]) for one in report["configs"][name]["passes"]) for name, _, _ in VARIANTS) + " |")
+    for title, field in ((f"{concurrency} concurrent p95 in each pass (ms)", "p95_ms"),
+                         ("Machine check in each pass (CPU ms)", "machine_check_cpu_ms")):
+        lines.append(f"| {title} | " + " | ".join(" / ".join(
+            str(one[key][field]) for one in report["configs"][name]["passes"]) for name, _, _ in VARIANTS) + " |")
     lines += ["", "Ratios (this project ÷ baseline):", ""]
     for baseline, ratios in report["ratios"].items():
         lines.append(f"- {baseline}: " + ", ".join(f"{name} {value}" for name, value in ratios.items()))

@@ -37,9 +37,13 @@ QUIET_ENV = {
     "RASA_TELEMETRY_ENABLED": "false",
     "SANIC_HOST": HOST,  # the action server binds here, never on a public interface
     "SANIC_FALLBACK_ERROR_FORMAT": "json",  # a bad request gets a JSON error, not an HTML page
-    # One TensorFlow thread per process: the servers scale by worker processes, not threads.
+    # One TensorFlow thread and one BLAS thread per process: the servers scale by worker
+    # processes, not threads. A second OpenBLAS thread only doubled the CPU time of numpy's small
+    # products (rasa_ext/diet_classifier.py), by spinning while it waits.
     "TF_INTER_OP_PARALLELISM_THREADS": "1",
     "TF_INTRA_OP_PARALLELISM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
 }
 # Request bodies. A patient's message is cut to 1,000 characters anyway (rasa_ext/limits.py), so
 # 64 KiB is plenty for the Rasa server; the action server receives the whole current session's

@@ -4,9 +4,11 @@ import json
 import os
 import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
 
+from bench.run import process_tree
 from bot.servers import http_get, http_post_json, listening_sockets
 
 pytestmark = pytest.mark.servers
@@ -132,6 +134,16 @@ def test_each_rasa_worker_listens_on_its_own_socket(stack):
     """rasa_ext.workers: the kernel spreads connections over the workers' SO_REUSEPORT sockets."""
     workers = int(os.environ.get("SANIC_WORKERS", os.cpu_count() or 1))
     assert listening_sockets(stack.rasa_port) == workers
+
+
+def test_every_server_process_runs_numpy_and_tensorflow_on_one_thread(stack):
+    """Workers scale by process; a second BLAS thread per process only spins (bot.servers.QUIET_ENV)."""
+    pids = [pid for managed in stack.processes for pid in process_tree(managed.process.pid)]
+    assert len(pids) > len(stack.processes)  # the Rasa workers are in there too
+    for pid in pids:
+        environment = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        for setting in (b"OPENBLAS_NUM_THREADS=1", b"OMP_NUM_THREADS=1", b"TF_INTRA_OP_PARALLELISM_THREADS=1"):
+            assert setting in environment, (pid, setting)
 
 
 # --- Bad input: a safe reply or a clear JSON error, never a 500, and the server keeps serving ----
