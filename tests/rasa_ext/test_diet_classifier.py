@@ -4,34 +4,19 @@ import dataclasses
 
 import numpy as np
 import pytest
-from rasa.engine import loader
-from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.nlu.classifiers.diet_classifier import DIETClassifier
 from rasa.shared.constants import DIAGNOSTIC_DATA
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.evaluation import read_nlu_examples
-from bot.paths import HELD_OUT_NLU, MODEL, ROOT
 from rasa_ext.diet_classifier import BagOfWordsDIETClassifier, BagOfWordsWeights
-from rasa_ext.graph_runner import SequentialGraphRunner
-
-ODD_MESSAGES = ["", "   ", "😀😀😀", "¿cuánto cuesta la mesoterapia?", "<script>alert(1)</script>", "hello " * 2000,
-                "qwertyuiop asdfghjkl"]
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory: pytest.TempPathFactory):
-    """The trained model's NLU components, in order, ending with the classifier."""
-    if not MODEL.exists():
-        pytest.fail("no trained model at models/current.tar.gz: run `make test`, which trains first")
-    metadata, runner = loader.load_predict_graph_runner(
-        tmp_path_factory.mktemp("model"), MODEL, LocalModelStorage, SequentialGraphRunner)
-    components = [node._component for name, node in runner._instantiated_nodes.items()
-                  if name.startswith("run_") and "Policy" not in name]
-    featurizers = components[:[type(c) for c in components].index(BagOfWordsDIETClassifier)]
-    classifier = components[len(featurizers)]
-    return featurizers, classifier
+def pipeline(trained_nlu):
+    """The featurizers, in order, and the classifier."""
+    classifier = next(c for c in trained_nlu if isinstance(c, BagOfWordsDIETClassifier))
+    return trained_nlu[:trained_nlu.index(classifier)], classifier
 
 
 def featurized(featurizers, text: str) -> Message:
@@ -41,22 +26,15 @@ def featurized(featurizers, text: str) -> Message:
     return message
 
 
-def texts() -> list[str]:
-    training = [example.text for path in sorted((ROOT / "data" / "nlu").glob("*.yml"))
-                for example in read_nlu_examples(path)]
-    return training + [example.text for example in read_nlu_examples(HELD_OUT_NLU)] + ODD_MESSAGES
-
-
 def test_the_model_is_scored_in_numpy(pipeline):
     _, classifier = pipeline
     assert classifier._bag_of_words() is not None
 
 
-def test_intents_and_confidences_match_diets_own_on_every_message(pipeline):
+def test_intents_and_confidences_match_diets_own_on_every_message(pipeline, nlu_texts):
     featurizers, classifier = pipeline
-    all_texts = texts()
-    assert len(all_texts) > 800
-    for text in all_texts:
+    assert len(nlu_texts) > 800
+    for text in nlu_texts:
         message = featurized(featurizers, text)
         ours = classifier._predict(message)
         diets = DIETClassifier._predict(classifier, message)
