@@ -63,7 +63,7 @@ def counts(vectorizer: CountVectorizer, documents: Sequence[str]) -> scipy.spars
 def create_features(
     self: CountVectorsFeaturizer, attribute: str, all_tokens: list[list[str]]
 ) -> tuple[list[Any], list[Any]]:
-    vectorizer = self.vectorizers.get(attribute) if self.vectorizers else None
+    vectorizer = self.vectorizers.get(attribute)
     if not vectorizer or not getattr(vectorizer, "vocabulary_", None):
         return _original_create_features(self, attribute, all_tokens)
     sequence_features: list[Any] = []

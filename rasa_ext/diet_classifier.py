@@ -150,7 +150,6 @@ class BagOfWordsDIETClassifier(DIETClassifier):
 
     def _predict(self, message: Message) -> dict[str, Any] | None:
         weights = None if self._execution_context.should_add_diagnostic_data else self._bag_of_words()
-        features = sparse_sentence_features(message, self.component_config["featurizers"]) if weights else None
-        if weights is None or features is None:
+        if weights is None or (features := sparse_sentence_features(message, self.component_config["featurizers"])) is None:
             return super()._predict(message)
         return {"i_scores": weights.scores(features)}

@@ -61,10 +61,9 @@ def passes_by_event_type(result: Any) -> bool:
     if validators is None or not isinstance(result, dict):
         return False
     response_validator, by_event = validators
-    events = result.get("events") or []
-    if not (response_validator.is_valid(result) and isinstance(events, list)):
+    if not response_validator.is_valid(result):  # also: `events`, if there, is a list
         return False
-    for event in events:
+    for event in result.get("events") or []:
         name = event.get("event") if isinstance(event, dict) else None
         if not (isinstance(name, str) and name in by_event and by_event[name].is_valid(event)):
             return False
