@@ -20,14 +20,24 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.handoff import TicketStore, WebhookNotifier, default_database_url
 from bot.handoff.service import open_handoff_or_spool
 from bot.handoff.spool import HandoffRequest, HandoffSpool, spool_directory
+from bot.language.clarify import chosen_topic, reply_for
 from bot.profile import ClinicProfile, load_profile
-from bot.replies import clarify_message, domain_response_names, handoff_message, handoff_payload, render, yes_or_no
+from bot.replies import (
+    clarify_message,
+    domain_response_names,
+    handoff_message,
+    handoff_payload,
+    render,
+    topic_choice_message,
+    yes_or_no,
+)
 from bot.safety import Outcome, ScreenResult, screen
 
 logger = logging.getLogger(__name__)
 
 PENDING_TEXT = "screen_pending_text"
 PENDING_INTENT = "screen_pending_intent"
+PENDING_TOPICS = "screen_pending_topics"  # "Did you mean: A or B?" is waiting for a choice
 CLEAR_PENDING = [SlotSet(PENDING_TEXT, None), SlotSet(PENDING_INTENT, None)]
 STOP_HERE = FollowupAction("action_listen")  # skip the rule's FAQ answer for this turn
 
@@ -67,7 +77,31 @@ class ActionScreenMessage(Action):
         if intent == "request_human" and not result.hands_off:
             reason = "repeated_fallback" if last_bot_action(tracker) == "utter_offer_human" else "human_request"
             return await hand_off(dispatcher, tracker, profile, reason, "routine", [], text)
+        if result.outcome <= Outcome.ANSWER_WITH_CAVEAT:
+            topic_events = self.offer_or_take_topic(dispatcher, tracker, profile, text, intent)
+            if topic_events is not None:
+                return [*(CLEAR_PENDING if pending else []), *topic_events]
         return await self.act_on(result, dispatcher, tracker, profile, text, intent, bool(pending))
+
+    def offer_or_take_topic(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, profile: ClinicProfile, text: str,
+        intent: str | None,
+    ) -> List[EventType] | None:
+        """A typed "1" or "2" answers the topic question asked last turn; a message NLU cannot
+        settle between two topics gets that question. None: neither, the rules carry on."""
+        offered = (tracker.get_slot(PENDING_TOPICS) or "").split()
+        if offered and intent == "nlu_fallback":
+            topic = chosen_topic(text, offered)
+            if topic is not None:
+                dispatcher.utter_message(response=f"utter_{topic}")
+                return [SlotSet(PENDING_TOPICS, None), STOP_HERE]
+        ranking = [(entry.get("name"), float(entry.get("confidence") or 0.0))
+                   for entry in tracker.latest_message.get("intent_ranking") or []]
+        reply = reply_for(intent, ranking)
+        if reply.kind == "choose":
+            dispatcher.utter_message(**topic_choice_message(reply.choices, profile, tracker.get_latest_input_channel()))
+            return [SlotSet(PENDING_TOPICS, " ".join(reply.choices)), STOP_HERE]
+        return [SlotSet(PENDING_TOPICS, None)] if offered else None
 
     async def act_on(
         self, result: ScreenResult, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -75,11 +109,13 @@ class ActionScreenMessage(Action):
     ) -> List[EventType]:
         outcome = result.outcome
         if outcome == Outcome.EMERGENCY:
-            dispatcher.utter_message(text=render("emergency", profile))
+            dispatcher.utter_message(text=render("emergency_for_someone" if result.on_behalf else "emergency", profile))
         if result.hands_off:
             return await hand_off(dispatcher, tracker, profile, result.reason, result.severity,
-                                  result.findings, text)
+                                  result.findings, text, result.on_behalf)
         if outcome == Outcome.CLARIFY:
+            if result.emergency_line:
+                dispatcher.utter_message(text=render("emergency_info", profile))
             dispatcher.utter_message(**clarify_message(profile, tracker.get_latest_input_channel()))
             return [SlotSet(PENDING_TEXT, text), SlotSet(PENDING_INTENT, intent), STOP_HERE]
         if outcome == Outcome.OTHER_PERSON_EMERGENCY:
@@ -130,7 +166,7 @@ def last_bot_action(tracker: Tracker) -> str | None:
 
 async def hand_off(
     dispatcher: CollectingDispatcher, tracker: Tracker, profile: ClinicProfile, reason: str,
-    severity: str, findings: Sequence[Dict[str, Any]], trigger: str,
+    severity: str, findings: Sequence[Dict[str, Any]], trigger: str, on_behalf: bool = False,
 ) -> List[EventType]:
     """Write the ticket, notify staff, tell the patient what happens next, and pause the bot.
     If the ticket database is down the handoff is spooled (and written later); either way, without
@@ -154,6 +190,8 @@ async def hand_off(
         text, ticket_id = render(message_key, profile, ticket=ticket.id), ticket.id
     payload = handoff_payload(ticket_id, reason, severity, profile)
     dispatcher.utter_message(**handoff_message(text, payload, tracker.get_latest_input_channel(), profile))
-    if reason == "side_effect" and severity == "routine":
+    if severity == "urgent":
+        dispatcher.utter_message(text=render("urgent_advice", profile))
+    elif reason == "side_effect" and severity == "routine" and not on_behalf:
         dispatcher.utter_message(text=render("routine_reassurance", profile))
     return [*CLEAR_PENDING, ConversationPaused()]

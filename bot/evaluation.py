@@ -71,3 +71,58 @@ def score(
             else:
                 bucket.misses.append((example, predicted))
     return overall, dict(per_intent)
+
+
+# Replies that honestly say "I don't have that" and give the clinic's contacts: what a question the
+# documents do not cover should get (price, comparisons, combinations, anything else).
+DECLINING_INTENTS = frozenset({"out_of_scope", "nlu_fallback", "ask_price", "ask_comparison", "ask_clinic_info",
+                               "ask_contact", "ask_booking"})
+
+
+def real_question_verdict(item: dict, kind: str, intent: str, choices: tuple[str, ...]) -> str:
+    """right | right_after_choice | wrong, for one real question (tests/real_text/questions_*.yml)
+    and what the patient got: kind answer (intent's answer), choose (the two `choices` offered)
+    or decline. A covered question is right when its topic answers it (or a topic listed in
+    `also`); right after a choice when its topic is one of the two offered. An uncovered one is
+    right when the reply declines with the clinic's contacts."""
+    if item["label"] == "not_covered":
+        if kind == "decline" or (kind == "answer" and intent in DECLINING_INTENTS):
+            return "right"
+        return "right_after_choice" if kind == "choose" and any(c in DECLINING_INTENTS for c in choices) else "wrong"
+    accepted = {item["label"], *item.get("also", [])}
+    if kind == "answer" and intent in accepted:
+        return "right"
+    return "right_after_choice" if kind == "choose" and accepted & set(choices) else "wrong"
+
+
+@dataclass
+class RealQuestionScore:
+    """Real questions scored by what the patient got; covered and uncovered kept apart."""
+
+    verdicts: dict[str, dict[str, int]] = field(default_factory=lambda: {
+        "covered": defaultdict(int), "not_covered": defaultdict(int)})
+    asked_to_choose: int = 0
+    total: int = 0
+    misses: list[tuple[dict, str, str, tuple[str, ...]]] = field(default_factory=list)
+
+    def add(self, item: dict, kind: str, intent: str, choices: tuple[str, ...]) -> None:
+        verdict = real_question_verdict(item, kind, intent, choices)
+        group = "not_covered" if item["label"] == "not_covered" else "covered"
+        self.verdicts[group][verdict] += 1
+        self.total += 1
+        self.asked_to_choose += kind == "choose"
+        if verdict == "wrong":
+            self.misses.append((item, kind, intent, choices))
+
+    def rate(self, group: str, with_choice: bool = True) -> float:
+        counts = self.verdicts[group]
+        total = sum(counts.values())
+        right = counts["right"] + (counts["right_after_choice"] if with_choice else 0)
+        return right / total if total else 0.0
+
+    def count(self, group: str) -> int:
+        return sum(self.verdicts[group].values())
+
+    @property
+    def choice_rate(self) -> float:
+        return self.asked_to_choose / self.total if self.total else 0.0

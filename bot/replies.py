@@ -11,10 +11,11 @@ channels that show them; the others get the choices in words and understand a ty
 
 import string
 from functools import lru_cache
-from typing import Any
+from typing import Any, Sequence
 
 import yaml
 
+from bot.language.clarify import topic_settings, topic_title
 from bot.paths import DOMAIN, ROOT
 from bot.profile import ClinicProfile
 
@@ -85,6 +86,18 @@ def clarify_message(profile: ClinicProfile, channel: str | None) -> dict[str, An
     if shows_buttons(channel, buttons):
         return {"text": render("clarify", profile), "buttons": buttons}
     return {"text": f"{render('clarify', profile)} {render('clarify_in_words', profile)}"}
+
+
+def topic_choice_message(choices: Sequence[str], profile: ClinicProfile, channel: str | None) -> dict[str, Any]:
+    """"Did you mean: A or B?" with a button per topic and "Something else", or numbered in words.
+    A button sends the topic's intent, so choosing one is answered by that topic's own rule."""
+    settings = topic_settings()
+    buttons = [{"title": topic_title(topic), "payload": f"/{topic}"} for topic in choices]
+    buttons.append({"title": settings["something_else"], "payload": "/nlu_fallback"})
+    if shows_buttons(channel, buttons):
+        return {"text": render("topic_choice", profile), "buttons": buttons}
+    numbered = ", ".join(f"{number}) {button['title']}" for number, button in enumerate(buttons, start=1))
+    return {"text": f"{render('topic_choice', profile)} {numbered}. {render('topic_choice_in_words', profile)}"}
 
 
 def handoff_message(text: str, payload: dict[str, Any], channel: str | None, profile: ClinicProfile) -> dict[str, Any]:

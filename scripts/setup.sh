@@ -35,3 +35,6 @@ if [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
   "$VENV/bin/python" -m pip check
   echo "$want" > "$STAMP"
 fi
+if [ "$VENV" = .venv ]; then
+  "$VENV/bin/python" scripts/install_embedding_model.py
+fi

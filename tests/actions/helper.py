@@ -18,14 +18,13 @@ def domain() -> Dict[str, Any]:
     return Domain.load(str(DOMAIN)).as_dict()
 
 
-def user_event(text: str, intent: str, confidence: float = 0.9, input_channel: str = "rest") -> Dict[str, Any]:
-    return {
-        "event": "user",
-        "timestamp": time.time(),
-        "text": text,
-        "input_channel": input_channel,
-        "parse_data": {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []},
-    }
+def user_event(text: str, intent: str, confidence: float = 0.9, input_channel: str = "rest",
+               ranking: List[tuple[str, float]] | None = None) -> Dict[str, Any]:
+    parse_data: Dict[str, Any] = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []}
+    if ranking is not None:
+        parse_data["intent_ranking"] = [{"name": name, "confidence": value} for name, value in ranking]
+    return {"event": "user", "timestamp": time.time(), "text": text, "input_channel": input_channel,
+            "parse_data": parse_data}
 
 
 def bot_event(text: str) -> Dict[str, Any]:
