@@ -1,11 +1,28 @@
-"""The safety screen: every patient message goes through `screen` before any FAQ answer."""
+"""The safety screen: every patient message goes through `screen` before any FAQ answer.
 
-from bot.safety.decision import Outcome, ScreenResult, decide
+Two detectors look at each message: the rules (detector.py, decision.py: lexicon and ConText
+cues kept as YAML data) and a learned second opinion on the message's meaning (learned.py).
+decision.combine() lets either raise the outcome and neither lower it.
+"""
+
+from bot.safety.decision import Outcome, ScreenResult, combine, decide, learned_result
 from bot.safety.detector import analyse
+from bot.safety.learned import learned_screen
 
 
-def screen(text: str) -> ScreenResult:
+def screen_by_rules(text: str) -> ScreenResult:
     return decide(analyse(text or ""))
 
 
-__all__ = ["Outcome", "ScreenResult", "screen"]
+def screen_by_learned_opinion(text: str) -> ScreenResult:
+    return learned_result(learned_screen().opinion(text or ""))
+
+
+def screen(text: str) -> ScreenResult:
+    rules = screen_by_rules(text)
+    if rules.outcome == Outcome.EMERGENCY:
+        return rules  # nothing outranks it; no need to ask the model
+    return combine(rules, learned_screen().opinion(text or ""))
+
+
+__all__ = ["Outcome", "ScreenResult", "screen", "screen_by_learned_opinion", "screen_by_rules"]

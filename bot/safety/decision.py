@@ -20,12 +20,13 @@ patient ("Is this happening to you now?") or escalates; it never silently answer
 | nothing named      | "is this normal?", "it's still there"     | CLARIFY                          |
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 from functools import lru_cache
 from typing import Any
 
 from bot.safety.detector import LEXICON, Analysis, Finding, read_yaml
+from bot.safety.learned import Opinion, settings
 
 
 class Outcome(IntEnum):
@@ -52,6 +53,7 @@ class ScreenResult:
     severity: str | None  # emergency | urgent | routine, when handing off
     emergency_line: bool
     findings: tuple[dict[str, Any], ...]
+    on_behalf: bool = False  # the report is about someone else, written by family or a friend
 
     @property
     def hands_off(self) -> bool:
@@ -67,12 +69,18 @@ def finding_outcome(finding: Finding) -> Outcome:
         return Outcome.EMERGENCY if red_flag else Outcome.CLARIFY
     if person == "mixed":
         return Outcome.EMERGENCY if red_flag else Outcome.CLARIFY
-    # A person named only in another sentence does not make a general question personal ("is
-    # hair shedding normal? asking before I commit").
-    personal = person == "first" and "person_outside_sentence" not in modifiers
-    general = "hypothetical" in modifiers or ("generic" in modifiers and not personal)
+    if "resolved_history" in modifiers and not red_flag:
+        return Outcome.ANSWER_WITH_CAVEAT  # "I was on Roaccutane in my 20s": history, not a report
     if "treatment_target" in modifiers:
         return Outcome.ANSWER  # "can meso help my acne scars?": what they want treated, not a reaction
+    # A person named only in another sentence does not make a general question personal ("is
+    # hair shedding normal? asking before I commit"). Someone else's problem after a treatment
+    # ("my wife had lipolysis shots and now she's struggling to breathe") is a report on their behalf.
+    in_sentence = "person_outside_sentence" not in modifiers
+    on_behalf = is_on_behalf(finding)
+    personal = (person == "first" or on_behalf) and in_sentence
+    general = "hypothetical" in modifiers or ("generic" in modifiers and not personal)
+    general = general or ("general_question" in modifiers and person == "unknown")
     # A bare question naming a problem and no one ("bruising after meso??") may be happening now:
     # ask about a symptom, escalate a red flag, hand off a status only the patient would mention.
     bare_question = "question" in modifiers and person == "unknown" and not general
@@ -83,12 +91,19 @@ def finding_outcome(finding: Finding) -> Outcome:
     if red_flag:
         if general:
             return Outcome.ANSWER_WITH_EMERGENCY_INFO
-        return Outcome.OTHER_PERSON_EMERGENCY if person == "other" else Outcome.EMERGENCY
+        return Outcome.OTHER_PERSON_EMERGENCY if person == "other" and not on_behalf else Outcome.EMERGENCY
     if general:
         return Outcome.ANSWER_WITH_CAVEAT
-    if person == "other":
+    if person == "other" and not on_behalf:
         return Outcome.OTHER_PERSON
     return Outcome.HANDOFF
+
+
+def is_on_behalf(finding: Finding) -> bool:
+    """Someone else's current symptom in a sentence that names a treatment: a report for them."""
+    modifiers = finding.modifiers
+    return (finding.experiencer == "other" and finding.category in ("red_flag", "side_effect")
+            and {"treatment_reference", "happening_now"} <= modifiers and "hypothetical" not in modifiers)
 
 
 @lru_cache(maxsize=1)
@@ -125,10 +140,52 @@ def decide(analysis: Analysis) -> ScreenResult:
         escalating = [f for f, o in outcomes if o == Outcome.HANDOFF]
         reason = "side_effect" if any(f.category == "side_effect" for f in escalating) else "contraindication"
         severity = handoff_severity(analysis.text, escalating)
+    escalating = [f for f, o in outcomes if o == outcome and o in (Outcome.HANDOFF, Outcome.EMERGENCY)]
     return ScreenResult(
         outcome=outcome,
         reason=reason,
         severity=severity,
-        emergency_line=any(o in EMERGENCY_LINE for _, o in outcomes),
+        emergency_line=any(o in EMERGENCY_LINE for _, o in outcomes) or severity == "urgent",
         findings=tuple(f.as_dict() for f in analysis.findings),
+        on_behalf=bool(escalating) and all(is_on_behalf(f) for f in escalating),
     )
+
+
+def learned_outcome(opinion: Opinion) -> Outcome:
+    """What the learned second opinion alone would do (thresholds in learned.yml)."""
+    thresholds = settings()
+    if opinion.emergency >= float(thresholds["emergency"]):
+        return Outcome.EMERGENCY
+    if opinion.handoff >= float(thresholds["handoff"]):
+        return Outcome.HANDOFF
+    if opinion.handoff >= float(thresholds["clarify"]):
+        return Outcome.CLARIFY
+    return Outcome.ANSWER
+
+
+def learned_result(opinion: Opinion) -> ScreenResult:
+    """The learned opinion on its own, as a screen result (for measuring it alone)."""
+    return combine(ScreenResult(Outcome.ANSWER, None, None, False, ()), opinion)
+
+
+def combine(rules: ScreenResult, opinion: Opinion) -> ScreenResult:
+    """Either detector can raise the outcome; neither can lower the other's. A handoff where
+    either one saw a red flag becomes an emergency handoff, so the emergency line is never lost."""
+    learned = learned_outcome(opinion)
+    if learned <= rules.outcome and not (learned == Outcome.EMERGENCY and not rules.emergency_line):
+        return rules
+    outcome = max(rules.outcome, learned)
+    emergency_line = rules.emergency_line or learned == Outcome.EMERGENCY
+    if outcome == Outcome.HANDOFF and emergency_line:
+        outcome = Outcome.EMERGENCY
+    evidence = {"term": "(the whole message)", "concept": "learned_opinion", "category": "learned",
+                "modifiers": [f"handoff:{opinion.handoff:.2f}", f"emergency:{opinion.emergency:.2f}"]}
+    reason, severity = rules.reason, rules.severity
+    if outcome == Outcome.EMERGENCY:
+        reason, severity = "emergency", "emergency"
+    elif outcome == Outcome.HANDOFF and reason is None:
+        categories = {finding["category"] for finding in rules.findings}
+        reason = "contraindication" if categories == {"contraindication"} else "side_effect"
+        severity = "routine"
+    return replace(rules, outcome=outcome, reason=reason, severity=severity, emergency_line=emergency_line,
+                   findings=(*rules.findings, evidence))

@@ -47,6 +47,7 @@ class Finding:
     experiencer: str = "unknown"  # first | other | mixed | unknown
     asked_means_general: bool = False
     treatment_goal: bool = False
+    history_resolves: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {"term": self.term, "concept": self.concept, "category": self.category,
@@ -117,7 +118,8 @@ class TargetMatcher:
         return Finding(term=span.text, concept=span.label_, category=concept["category"],
                        severity=severity, start=span.start, end=span.end,
                        asked_means_general=bool(concept.get("asked_means_general")),
-                       treatment_goal=bool(concept.get("treatment_goal")))
+                       treatment_goal=bool(concept.get("treatment_goal")),
+                       history_resolves=bool(concept.get("history_resolves")))
 
 
 @dataclass
@@ -127,12 +129,18 @@ class Cue:
     end: int
 
 
+def inside_history(cue: Cue, cues: list[Cue]) -> bool:
+    """A cue inside a history phrase ("jab" in "a flu jab years ago") is part of that phrase."""
+    return cue.kind != "resolved_history" and any(
+        other.kind == "resolved_history" and other.start <= cue.start and cue.end <= other.end for other in cues)
+
+
 class ContextAnnotator:
     """Adds ConText-style modifiers to each finding (see context_rules.yml for the cue lists)."""
 
     KINDS = ["negation", "post_negation", "pseudo", "terminators", "negation_doubt", "hypothetical",
              "generic", "other_person", "first_person", "treatment_target", "deictic",
-             "treatment_reference"]
+             "treatment_reference", "resolved_history", "still_current", "happening_now"]
 
     def __init__(self, nlp: Language, rules_path: str) -> None:
         rules = read_yaml(Path(rules_path))
@@ -183,8 +191,20 @@ class ContextAnnotator:
             finding.modifiers.add("question")
         if finding.treatment_goal and any(c.kind == "treatment_target" for c in in_sentence):
             finding.modifiers.add("treatment_target")
-        if any(c.kind == "treatment_reference" for c in in_sentence):
+        kinds_in_sentence = {c.kind for c in in_sentence if not inside_history(c, in_sentence)}
+        if "treatment_reference" in kinds_in_sentence:
             finding.modifiers.add("treatment_reference")
+        # Long-past history ("on Roaccutane in my 20s") is not a report; a problem after a treatment
+        # ("a rash after my treatment, gone now") or a recent stop ("stopped Xarelto two days ago")
+        # still is, so only long-past markers count and never beside a treatment reference.
+        if (finding.history_resolves and "resolved_history" in kinds_in_sentence
+                and not kinds_in_sentence & {"still_current", "treatment_reference"}):
+            finding.modifiers.add("resolved_history")
+        if "happening_now" in kinds_in_sentence:
+            finding.modifiers.add("happening_now")
+        if (is_question(sentence) and starts_general_question(sentence)
+                and not kinds_in_sentence & {"first_person", "other_person", "deictic"}):
+            finding.modifiers.add("general_question")
         if "negated" in finding.modifiers and any(c.kind == "negation_doubt" and c.start >= finding.start
                                                   for c in cues):
             finding.modifiers.add("negation_in_doubt")
@@ -226,6 +246,22 @@ QUESTION_STARTS = {"is", "are", "can", "could", "does", "do", "will", "would", "
 def is_question(sentence: Span) -> bool:
     words = [token.lower_ for token in sentence if not token.is_punct]
     return "?" in sentence.text or bool(words and words[0] in QUESTION_STARTS)
+
+
+# "can lips swell up after face meso?", "is it possible to faint after the session?": asked about
+# the treatment in general, with no one named.
+GENERAL_QUESTION_STARTS = {"can", "could", "does", "do", "will", "would", "what", "how", "why", "when",
+                           "which", "are", "is", "any", "whats", "what's", "should"}
+NOT_GENERAL_AFTER_IS = {"this", "that", "these", "those", "it"}
+
+
+def starts_general_question(sentence: Span) -> bool:
+    words = [token.lower_ for token in sentence if not token.is_punct]
+    if not words or words[0] not in GENERAL_QUESTION_STARTS:
+        return False
+    if words[0] == "is" and len(words) > 1 and words[1] in NOT_GENERAL_AFTER_IS:
+        return words[1:3] == ["it", "possible"] or words[1:3] == ["it", "common"]
+    return True
 
 
 def overlaps(a: Any, b: Any) -> bool:

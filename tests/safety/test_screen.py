@@ -4,7 +4,7 @@ import pytest
 
 from bot.evaluation import read_nlu_examples
 from bot.paths import HELD_OUT_NLU
-from bot.safety import Outcome, screen
+from bot.safety import Outcome, screen, screen_by_rules
 
 CASES = [
     # red flags: the emergency line for anyone; a handoff for the patient
@@ -16,7 +16,8 @@ CASES = [
     ("my vision has gone blurry since the under-eye meso", Outcome.EMERGENCY),
     ("the pain is getting worse and worse", Outcome.EMERGENCY),
     ("I've got a fever and the redness is spreading", Outcome.EMERGENCY),
-    ("my sister can't breathe after her meso", Outcome.OTHER_PERSON_EMERGENCY),
+    ("my sister can't breathe after her meso", Outcome.EMERGENCY),  # on her behalf: see below
+    ("my friend says she can't breathe", Outcome.OTHER_PERSON_EMERGENCY),
     ("what if I can't breathe?", Outcome.ANSWER_WITH_EMERGENCY_INFO),
     # personal reports, now or in the past
     ("My face has been swollen since the injections yesterday.", Outcome.HANDOFF),
@@ -93,8 +94,68 @@ def test_reasons():
     assert screen("I'm breastfeeding").reason == "contraindication"
 
 
+# The patterns issue 12 found missing on real text, in the issue's own words.
+REAL_TEXT_PATTERNS = [
+    ("my wife had lipolysis shots this afternoon and now she's struggling to breathe", Outcome.EMERGENCY),
+    ("messaging on behalf of my husband, he had hair meso here on Saturday and now his scalp is red and oozing",
+     Outcome.HANDOFF),
+    ("I have little whiteheads at the injection points", Outcome.HANDOFF),
+    ("I've got pins and needles in my cheek since the injections", Outcome.HANDOFF),
+    ("there's no feeling in one spot, like after the dentist", Outcome.HANDOFF),
+    ("my smile looks crooked since the meso", Outcome.HANDOFF),
+    ("I'm losing way more hair than before", Outcome.HANDOFF),
+    ("I have darker spots since the course", Outcome.HANDOFF),
+    ("I can barely get water down", Outcome.EMERGENCY),
+    ("my heart beat very fast after the session", Outcome.EMERGENCY),
+    ("I fainted after my session", Outcome.EMERGENCY),
+    ("I got really ill, couldn't get out of bed", Outcome.EMERGENCY),
+    ("I have boils where I was injected and I feel really unwell", Outcome.EMERGENCY),
+    ("Thanks for Friday! Just one thing, my jawline still has two hard lumps", Outcome.HANDOFF),
+    ("I'm on Pradaxa", Outcome.HANDOFF),
+    ("I take clopidogrel", Outcome.HANDOFF),
+    ("I'm on tacrolimus after my kidney transplant", Outcome.HANDOFF),
+    ("I'm allergic to EMLA", Outcome.HANDOFF),
+    ("I've got a cold at the moment", Outcome.HANDOFF),
+    ("I have ringworm on my arm where you'd inject", Outcome.HANDOFF),
+    ("I have an acne breakout on my chin right now", Outcome.HANDOFF),
+    ("I'm 16 and my mum is asking for me", Outcome.HANDOFF),
+    ("I had filler in the same area last week", Outcome.HANDOFF),
+    ("I came off the pill because we want a baby", Outcome.HANDOFF),
+    ("I was on Roaccutane in my 20s, I'm 38 now", Outcome.ANSWER_WITH_CAVEAT),
+    ("I stopped breastfeeding 6 months ago", Outcome.ANSWER_WITH_CAVEAT),
+    ("finished my isotretinoin course 2 months ago", Outcome.HANDOFF),  # still inside the 6-month window
+    ("can lips and tongue swell up after face meso?", Outcome.ANSWER_WITH_EMERGENCY_INFO),
+    ("is it possible to faint after the session?", Outcome.ANSWER_WITH_EMERGENCY_INFO),
+]
+
+
+@pytest.mark.parametrize("text, expected", REAL_TEXT_PATTERNS)
+def test_patterns_found_on_real_text(text, expected):
+    assert screen(text).outcome == expected
+
+
+def test_infection_signs_carry_the_emergency_line():
+    pus_reports = [
+        "there's pus coming out of one of the injection points",
+        "I have little whiteheads at the injection points",
+    ]
+    for text in pus_reports:
+        result = screen(text)
+        assert (result.outcome, result.severity, result.emergency_line) == (Outcome.HANDOFF, "urgent", True), text
+
+
+def test_a_report_for_someone_else_is_marked_on_their_behalf():
+    assert screen("my wife had lipolysis shots this afternoon and now she's struggling to breathe").on_behalf
+    assert not screen("I can't breathe since the injections").on_behalf
+    assert not screen("can my mum have it if she's diabetic?").hands_off
+
+
+def test_a_flu_jab_years_ago_is_history_not_a_report():
+    assert not screen("I had a bruise after a flu jab years ago").hands_off
+
+
 def test_findings_record_term_category_and_modifiers():
-    (finding,) = screen("I don't have any swelling").findings
+    (finding,) = screen_by_rules("I don't have any swelling").findings
     assert finding["term"] == "swelling" and finding["category"] == "side_effect"
     assert "negated" in finding["modifiers"]
 
