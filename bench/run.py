@@ -25,9 +25,10 @@ from typing import Any
 
 import aiohttp
 
-from bot.evaluation import read_nlu_examples, score
+from bot.evaluation import RealQuestionScore, read_nlu_examples, score
+from bot.language.clarify import reply_for
 from bot.paths import HELD_OUT_NLU, ROOT
-from bot.safety import screen
+from bot.safety import screen, screen_by_learned_opinion, screen_by_rules
 from bot.safety.evaluation import MUST_ESCALATE, evaluate, read_screening_set
 from bot.servers import running_stack
 
@@ -156,6 +157,35 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+REAL_QUESTIONS = {split: ROOT / "tests" / "real_text" / f"questions_{split}.yml" for split in ("dev", "test")}
+
+
+def real_questions(parse: Any) -> dict[str, Any]:
+    """What real patients' questions get from the served model: the answer, a choice of two
+    topics, or a decline (bot/language/clarify.py decides, as in the conversation)."""
+    results = {}
+    for split, path in REAL_QUESTIONS.items():
+        tally = RealQuestionScore()
+        for item in read_screening_set(path):
+            parsed = parse(item["text"])
+            ranking = [(entry["name"], entry["confidence"]) for entry in parsed.get("intent_ranking", [])]
+            reply = reply_for(parsed["intent"]["name"], ranking)
+            tally.add(item, reply.kind, reply.intent, reply.choices)
+        results[split] = {
+            "questions": tally.total,
+            "covered": tally.count("covered"),
+            "covered_right_answer": round(tally.rate("covered", with_choice=False), 4),
+            "covered_right_answer_incl_after_choice": round(tally.rate("covered"), 4),
+            "not_covered": tally.count("not_covered"),
+            "not_covered_declined": round(tally.rate("not_covered", with_choice=False), 4),
+            "not_covered_declined_incl_after_choice": round(tally.rate("not_covered"), 4),
+            "asked_to_choose": round(tally.choice_rate, 4),
+            "misses": [{"label": item["label"], "got": f"{kind}:{intent}", "choices": list(choices),
+                        "text": item["text"], "url": item["url"]} for item, kind, intent, choices in tally.misses],
+        }
+    return results
+
+
 def measure(model: Path, run_dir: Path, args: argparse.Namespace, stock: bool) -> dict[str, Any]:
     """One measurement of `model` on freshly started servers, from empty stores in `run_dir`."""
     shutil.rmtree(run_dir, ignore_errors=True)
@@ -170,6 +200,7 @@ def measure(model: Path, run_dir: Path, args: argparse.Namespace, stock: bool) -
         predictions = {text: stack.parse(text)["intent"]["name"] for text in dict.fromkeys(texts)}
         overall, per_intent = score(examples, predictions.__getitem__)
         strict, _ = score(examples, predictions.__getitem__, correct=operator.eq)
+        real = real_questions(stack.parse)
         url = f"{stack.rasa_url}/webhooks/rest/webhook"
         sequential = asyncio.run(load(url, texts, parallel=1, rounds=args.rounds * 5, turns=args.turns))
         machine_check = machine_check_cpu_ms()
@@ -187,14 +218,30 @@ def measure(model: Path, run_dir: Path, args: argparse.Namespace, stock: bool) -
         "held_out_examples": overall.total,
         "accuracy_per_intent": {intent: round(s.accuracy, 3) for intent, s in sorted(per_intent.items())},
         "misses": [{"intent": e.intent, "predicted": got, "text": e.text} for e, got in overall.misses],
+        "real_questions": real,
         "sequential": sequential,
         f"concurrent_{args.concurrency}": concurrent,
         "peak_memory_mib": memory,
     }
 
 
-SCREENING_SETS = {"test (enforced by make test)": ROOT / "tests" / "safety" / "screening_test.yml",
-                  "blind (first-run figures in README)": BENCH / "safety_blind.yml"}
+SCREENING_SETS = {"synthetic test (enforced by make test)": ROOT / "tests" / "safety" / "screening_test.yml",
+                  "synthetic blind (first-run figures in README)": BENCH / "safety_blind.yml",
+                  "real-text dev (tuned on)": ROOT / "tests" / "real_text" / "screening_dev.yml",
+                  "real-text test (never tuned on)": ROOT / "tests" / "real_text" / "screening_test.yml"}
+DETECTORS = {"combined": screen, "rules alone": screen_by_rules, "learned alone": screen_by_learned_opinion}
+
+
+def issue_table(report: Any) -> dict[str, Any]:
+    """The five figures of issue 12, from one screening report."""
+    return {
+        "side_effect_reports_handed_off": round(report.recall("side_effect"), 4),
+        "contraindications_handed_off": round(report.recall("contraindication"), 4),
+        "red_flags_with_the_emergency_line": round(report.recall("emergency"), 4),
+        "general_questions_escalated": round(report.false_escalation_rate("general"), 4),
+        "resolved_history_escalated": round(report.false_escalation_rate("past_resolved"), 4),
+        "all_look_alikes_escalated": round(report.false_escalation_rate(), 4),
+    }
 
 
 def safety() -> dict[str, Any]:
@@ -211,6 +258,8 @@ def safety() -> dict[str, Any]:
             timings.append(time.perf_counter() - started)
         results[name] = {
             "messages": len(items),
+            "issue_table": {detector: issue_table(evaluate(items, function) if detector != "combined" else report)
+                            for detector, function in DETECTORS.items()},
             "recall": {label: round(report.recall(label), 4) for label in (*MUST_ESCALATE, "other_person_red_flag")},
             "red_flags_without_emergency_line": report.red_flags_without_emergency_line,
             "false_escalation_rate": round(report.false_escalation_rate(), 4),
@@ -273,6 +322,14 @@ def markdown(report: dict[str, Any], concurrency: int) -> str:
     lines += ["", "Ratios (this project ÷ baseline):", ""]
     for baseline, ratios in report["ratios"].items():
         lines.append(f"- {baseline}: " + ", ".join(f"{name} {value}" for name, value in ratios.items()))
+    lines += ["", "## Real patients' questions (tests/real_text/questions_*.yml)", "",
+              "| split | covered: right answer | … incl. after a choice | not covered: declined | … incl. after a choice "
+              "| asked to choose |", "|---|---|---|---|---|---|"]
+    for name, _, _ in VARIANTS:
+        for split, real in report["configs"][name]["real_questions"].items():
+            lines.append(f"| {name}, {split} ({real['covered']} + {real['not_covered']}) | {real['covered_right_answer']} | "
+                         f"{real['covered_right_answer_incl_after_choice']} | {real['not_covered_declined']} | "
+                         f"{real['not_covered_declined_incl_after_choice']} | {real['asked_to_choose']} |")
     lines += ["", "## Safety screen", ""]
     for name, result in report["safety"].items():
         if "handed_off" in result:
@@ -285,7 +342,13 @@ def markdown(report: dict[str, Any], concurrency: int) -> str:
             + f"; false escalations {result['false_escalation_rate']} ("
             + ", ".join(f"{c} {v}" for c, v in result["false_escalation_by_category"].items())
             + f"); clarification rate {result['clarification_rate']}; screen latency p50 / p95 "
-            + f"{result['screen_latency_ms']['p50']} / {result['screen_latency_ms']['p95']} ms.", ""]
+            + f"{result['screen_latency_ms']['p50']} / {result['screen_latency_ms']['p95']} ms.", "",
+            "| detector | side effects handed off | contraindications handed off | red flags with emergency line "
+            "| general questions escalated | resolved history escalated | all look-alikes escalated |",
+            "|---|---|---|---|---|---|---|"]
+        lines += [f"| {detector} | " + " | ".join(str(v) for v in table.values()) + " |"
+                  for detector, table in result["issue_table"].items()]
+        lines.append("")
     lines += ["", "Per-intent held-out accuracy (this project):", "",
               "| intent | accuracy |", "|---|---|"]
     lines += [f"| {i} | {a} |" for i, a in report["configs"]["project"]["accuracy_per_intent"].items()]

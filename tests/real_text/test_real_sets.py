@@ -1,0 +1,48 @@
+"""The real-text sets: their size, sources and labels, and that the test splits stay out of tuning."""
+
+from pathlib import Path
+
+import yaml
+
+from bot.paths import ROOT
+from bot.safety.learned import settings as learned_settings
+
+HERE = Path(__file__).resolve().parent
+DOMAIN_INTENTS = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
+SCREEN_LABELS = {"emergency", "side_effect", "contraindication", "other_person", "no_escalation", "uncertain"}
+
+
+def items(name: str) -> list[dict]:
+    return yaml.safe_load((HERE / name).read_text(encoding="utf-8"))
+
+
+def test_questions_are_at_least_300_with_sources_and_known_labels():
+    questions = items("questions_dev.yml") + items("questions_test.yml")
+    assert len(questions) >= 300
+    for question in questions:
+        assert question["url"].startswith("http"), question["text"]
+        assert question["label"] == "not_covered" or question["label"] in DOMAIN_INTENTS, question
+        assert set(question.get("also", [])) <= DOMAIN_INTENTS, question
+
+
+def test_screening_messages_are_at_least_150_with_sources_and_labels():
+    messages = items("screening_dev.yml") + items("screening_test.yml")
+    assert len(messages) >= 150
+    for message in messages:
+        assert message["url"].startswith("http") and message["label"] in SCREEN_LABELS, message["text"]
+
+
+def test_the_test_splits_hold_at_least_half_and_share_no_source_page_with_dev():
+    for kind in ("questions", "screening"):
+        dev, test = items(f"{kind}_dev.yml"), items(f"{kind}_test.yml")
+        assert len(test) >= len(dev)
+        assert not {i["url"] for i in dev} & {i["url"] for i in test}
+        assert not {i["text"] for i in dev} & {i["text"] for i in test}
+
+
+def test_nothing_is_fitted_on_a_test_split():
+    fitted_on = learned_settings()["screening_sets"]
+    assert not [name for name in fitted_on if name.endswith("_test.yml")]
+    training_text = "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "data").rglob("*.yml"))
+    leaked = [q["text"] for q in items("questions_test.yml") if f"- {q['text']}\n" in training_text]
+    assert leaked == []
