@@ -1,6 +1,7 @@
 """Add every current miss of the safety screen on the real-text sets to the hazard log.
 
     python scripts/hazard_log.py            # appends new misses to tests/safety/hazard_log.yml
+                                            # and marks open entries the screen now gets right fixed
 
 Each entry keeps the message, its source, what it needed and what the screen did when it was
 logged. An entry is `open` until the screen gets it right; tests/safety/test_hazard_log.py then
@@ -33,13 +34,18 @@ def main() -> int:
     entries = entries or []
     known = {entry["text"] for entry in entries}
     today = dt.date.today().isoformat()
+    still_wrong: set[str] = set()
     for name in SETS:
         for item, result in evaluate(read_screening_set(ROOT / name), screen).errors:
+            still_wrong.add(item["text"])
             if item["text"] in known:
                 continue
             entries.append({"text": item["text"], "url": item["url"], "set": name, "label": item["label"],
                             "category": item.get("category"), "got": result.outcome.name,
                             "logged": today, "status": "open"})
+    for entry in entries:
+        if entry["status"] == "open" and entry["text"] not in still_wrong:
+            entry.update(status="fixed", fixed=today)
     body = yaml.safe_dump(entries, allow_unicode=True, sort_keys=False, width=1000)
     LOG.write_text(HEADER + body, encoding="utf-8")
     print(f"{LOG.relative_to(ROOT)}: {len(entries)} entries, {sum(e['status'] == 'open' for e in entries)} open")

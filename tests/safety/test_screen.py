@@ -126,6 +126,17 @@ REAL_TEXT_PATTERNS = [
     ("finished my isotretinoin course 2 months ago", Outcome.HANDOFF),  # still inside the 6-month window
     ("can lips and tongue swell up after face meso?", Outcome.ANSWER_WITH_EMERGENCY_INFO),
     ("is it possible to faint after the session?", Outcome.ANSWER_WITH_EMERGENCY_INFO),
+    # From the real-text dev split's misses, in other words (the test split is never tuned on):
+    ("since this morning I've developed breathing problems", Outcome.EMERGENCY),
+    ("the skin by my nose is going purple", Outcome.EMERGENCY),
+    ("the nurse said a blocked artery could be why", Outcome.EMERGENCY),
+    ("my left eyebrow has dropped since the injections", Outcome.HANDOFF),
+    ("my eyelids look hooded now", Outcome.HANDOFF),
+    ("I use tretinoin every night, is that a problem?", Outcome.HANDOFF),
+    ("I have myasthenia gravis", Outcome.HANDOFF),
+    ("can meso make my face swell?", Outcome.ANSWER_WITH_CAVEAT),
+    ("is it dangerous for someone with lupus to have it?", Outcome.ANSWER_WITH_CAVEAT),
+    ("meso made my face swell", Outcome.HANDOFF),
 ]
 
 
