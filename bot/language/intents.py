@@ -28,9 +28,7 @@ class IntentModel:
         return cls(tuple(str(c) for c in classifier.classes_), *softmax_weights(classifier))
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
-        scores = vectors @ self.weights + self.bias
-        scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
-        return scores / scores.sum(axis=-1, keepdims=True)
+        return linear_softmax(vectors, self.weights, self.bias)
 
     def ranking(self, vector: np.ndarray) -> dict[str, float]:
         return dict(zip(self.intents, self.probabilities(vector[None, :])[0].tolist(), strict=True))
@@ -42,6 +40,13 @@ class IntentModel:
     def load(cls, path: Path) -> "IntentModel":
         with np.load(path, allow_pickle=False) as arrays:
             return cls(tuple(str(i) for i in arrays["intents"]), arrays["weights"], arrays["bias"])
+
+
+def linear_softmax(vectors: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """Class probabilities of a linear softmax model, one row per vector."""
+    scores = vectors @ weights + bias
+    scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return scores / scores.sum(axis=-1, keepdims=True)
 
 
 def softmax_weights(classifier: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -140,14 +140,14 @@ def decide(analysis: Analysis) -> ScreenResult:
         escalating = [f for f, o in outcomes if o == Outcome.HANDOFF]
         reason = "side_effect" if any(f.category == "side_effect" for f in escalating) else "contraindication"
         severity = handoff_severity(analysis.text, escalating)
-    escalating = [f for f, o in outcomes if o == outcome and o in (Outcome.HANDOFF, Outcome.EMERGENCY)]
+    deciding = [f for f, o in outcomes if o == outcome and o in (Outcome.HANDOFF, Outcome.EMERGENCY)]
     return ScreenResult(
         outcome=outcome,
         reason=reason,
         severity=severity,
         emergency_line=any(o in EMERGENCY_LINE for _, o in outcomes) or severity == "urgent",
         findings=tuple(f.as_dict() for f in analysis.findings),
-        on_behalf=bool(escalating) and all(is_on_behalf(f) for f in escalating),
+        on_behalf=bool(deciding) and all(is_on_behalf(f) for f in deciding),
     )
 
 

@@ -250,8 +250,7 @@ def is_question(sentence: Span) -> bool:
 
 # "can lips swell up after face meso?", "is it possible to faint after the session?": asked about
 # the treatment in general, with no one named.
-GENERAL_QUESTION_STARTS = {"can", "could", "does", "do", "will", "would", "what", "how", "why", "when",
-                           "which", "are", "is", "any", "whats", "what's", "should"}
+GENERAL_QUESTION_STARTS = QUESTION_STARTS - {"who", "anyone"}
 NOT_GENERAL_AFTER_IS = {"this", "that", "these", "those", "it"}
 
 

@@ -23,7 +23,7 @@ from typing import Any, Iterable
 import numpy as np
 import yaml
 
-from bot.language.intents import softmax_weights
+from bot.language.intents import linear_softmax, softmax_weights
 from bot.paths import MODELS, ROOT
 
 CLASSES = ("none", "handoff", "emergency")
@@ -87,17 +87,12 @@ class LearnedScreen:
         model.fit(vectors, labels)
         return cls(*softmax_weights(model))
 
-    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
-        scores = vectors @ self.weights + self.bias
-        scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
-        return scores / scores.sum(axis=-1, keepdims=True)
-
     def opinion(self, text: str) -> Opinion:
         from bot.language.encoder import sentence_encoder
 
         if not text.strip():
             return Opinion(0.0, 0.0)
-        probabilities = self.probabilities(sentence_encoder().encode(pieces(text)))
+        probabilities = linear_softmax(sentence_encoder().encode(pieces(text)), self.weights, self.bias)
         emergency = float(probabilities[:, CLASSES.index("emergency")].max())
         handoff = float((1 - probabilities[:, CLASSES.index("none")]).max())
         return Opinion(handoff=handoff, emergency=emergency)
