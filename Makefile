@@ -9,7 +9,7 @@ export RASA_TELEMETRY_ENABLED := false
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 MODEL := models/current.tar.gz
 
-.PHONY: run shell test audit bench bench-repeat bench-load setup model lock clean
+.PHONY: run shell test audit bench bench-text bench-repeat bench-load setup model lock clean
 
 run: model           ## chat: action server + Rasa server (REST, socket.io) on loopback
 	$(PY) -m bot run
@@ -25,6 +25,9 @@ audit: setup         ## known vulnerabilities in requirements.lock vs tools/audi
 
 bench: model         ## benchmark against the real servers; writes bench/reports/<date>.{json,md}
 	$(PY) -m bench
+
+bench-text: model    ## accuracy and safety figures only (real-text and synthetic sets), in-process, a few minutes
+	$(PY) -m bench.text_sets
 
 bench-repeat: model  ## this project's servers measured RUNS=5 times in a row: how much latency moves between runs
 	$(PY) -m bench.repeat --runs $(or $(RUNS),5)

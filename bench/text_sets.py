@@ -1,0 +1,54 @@
+"""The accuracy and safety figures alone, without serving or timing anything (`make bench-text`).
+
+Loads the trained model in-process and scores the real-question splits and every screening set,
+as `make bench` does, in a few minutes. Reports go to bench/reports/text-sets-<UTC time>.{json,md}.
+"""
+
+import asyncio
+import datetime as dt
+import json
+import sys
+from typing import Any
+
+from bench.run import BENCH, machine, real_questions, safety
+from bot.paths import ROOT
+
+MODEL = ROOT / "models" / "current.tar.gz"
+
+
+def markdown(report: dict[str, Any]) -> str:
+    lines = [f"# Text-set figures {report['date']}", "",
+             f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores. Command: `make bench-text`.", "",
+             "| split | covered: right answer | … incl. after a choice | not covered: declined "
+             "| … incl. after a choice | asked to choose |", "|---|---|---|---|---|---|"]
+    for split, real in report["real_questions"].items():
+        lines.append(f"| {split} ({real['covered']} + {real['not_covered']}) | {real['covered_right_answer']} | "
+                     f"{real['covered_right_answer_incl_after_choice']} | {real['not_covered_declined']} | "
+                     f"{real['not_covered_declined_incl_after_choice']} | {real['asked_to_choose']} |")
+    lines += ["", "| screening set | detector | side effects handed off | contraindications handed off "
+              "| red flags with emergency line | general questions escalated | resolved history escalated "
+              "| all look-alikes escalated |", "|---|---|---|---|---|---|---|---|"]
+    for name, result in report["safety"].items():
+        for detector, table in result.get("issue_table", {}).items():
+            lines.append(f"| {name} ({result['messages']}) | {detector} | " + " | ".join(map(str, table.values())) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    from rasa.core.agent import load_agent
+
+    agent = asyncio.run(load_agent(model_path=str(MODEL)))
+    date = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
+    report = {"date": date, "machine": machine(), "model": str(MODEL.relative_to(ROOT)),
+              "real_questions": real_questions(lambda text: asyncio.run(agent.parse_message(text))),
+              "safety": safety()}
+    out = BENCH / "reports" / f"text-sets-{date}"
+    out.with_suffix(".json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = markdown(report)
+    out.with_suffix(".md").write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
