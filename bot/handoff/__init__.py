@@ -1,11 +1,10 @@
 """Staff handoff: tickets in SQL, webhook notifications to staff, and the staff CLI. No Rasa imports."""
 
 from bot.handoff.migrate import upgrade_database
-from bot.handoff.models import NotificationStatus, Reason, Severity, Status
+from bot.handoff.models import NotificationStatus, Status
 from bot.handoff.notifier import NotificationOutcome, WebhookNotifier
 from bot.handoff.service import open_handoff, retry_notifications
 from bot.handoff.store import (
-    Finding,
     HandoffError,
     InvalidTransition,
     TicketNotFound,
@@ -13,6 +12,7 @@ from bot.handoff.store import (
     TicketView,
     default_database_url,
 )
+from bot.kinds import Finding, Reason, Severity
 
 __all__ = [
     "Finding",

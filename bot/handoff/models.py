@@ -1,13 +1,11 @@
 """Tables for staff handoff tickets and their staff notifications.
 
-The enums are `str` subclasses so they compare equal to their stored values and serialise to
-JSON as plain strings. Columns hold the values as short strings rather than database enums, so a
-new reason or severity needs no schema migration.
+Reason and Severity live in bot/kinds.py, shared with the safety screen. Columns hold the values
+as short strings rather than database enums, so a new reason or severity needs no schema migration.
 """
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime, timezone
 from typing import Any
 
@@ -15,6 +13,8 @@ from sqlalchemy import Column, DateTime, ForeignKey, Integer, MetaData, String, 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
+
+from bot.kinds import TextEnum
 
 # Explicit constraint names keep the models and the Alembic migrations in step on every database.
 NAMING_CONVENTION = {
@@ -25,42 +25,21 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+# Any: SQLAlchemy 1.4's declarative base is built at run time, so type checkers cannot see it.
+Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
 
-class _StrEnum(str, enum.Enum):
-    def __str__(self) -> str:
-        return str(self.value)
-
-
-class Reason(_StrEnum):
-    side_effect = "side_effect"
-    contraindication = "contraindication"
-    emergency = "emergency"
-    human_request = "human_request"
-    repeated_fallback = "repeated_fallback"
-
-
-class Severity(_StrEnum):
-    emergency = "emergency"
-    urgent = "urgent"
-    routine = "routine"
-
-
-class Status(_StrEnum):
+class Status(TextEnum):
     open = "open"
     claimed = "claimed"
     resolved = "resolved"
 
 
-class NotificationStatus(_StrEnum):
+class NotificationStatus(TextEnum):
     pending = "pending"
     sent = "sent"
     failed = "failed"
     not_configured = "not_configured"
-
-
-SEVERITY_ORDER = (Severity.emergency, Severity.urgent, Severity.routine)
 
 
 def utc_now() -> datetime:

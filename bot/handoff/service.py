@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
-from bot.handoff.models import NotificationStatus, Reason, Severity
+from bot.handoff.models import NotificationStatus
 from bot.handoff.notifier import NotificationOutcome
 from bot.handoff.spool import HandoffRequest, HandoffSpool
 from bot.handoff.store import Finding, TicketStore, TicketView
+from bot.kinds import Reason, Severity
 
 log = logging.getLogger(__name__)
 

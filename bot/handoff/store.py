@@ -20,16 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.handoff.migrate import upgrade_database
-from bot.handoff.models import (
-    SEVERITY_ORDER,
-    Notification,
-    NotificationStatus,
-    Reason,
-    Severity,
-    Status,
-    Ticket,
-    utc_now,
-)
+from bot.handoff.models import Notification, NotificationStatus, Status, Ticket, utc_now
+from bot.kinds import SEVERITY_ORDER, Finding, Reason, Severity
 from bot.settings import handoff_database_url
 
 REPO = Path(__file__).resolve().parents[2]
@@ -54,18 +46,6 @@ class TicketNotFound(HandoffError, LookupError):
 
 class InvalidTransition(HandoffError, ValueError):
     """A status change the ticket's current status does not allow (e.g. claiming a resolved ticket)."""
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing the safety screen found in the patient's message."""
-
-    term: str
-    category: str
-    modifiers: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"term": self.term, "category": self.category, "modifiers": list(self.modifiers)}
 
 
 @dataclass(frozen=True)
@@ -107,7 +87,10 @@ def normalize_findings(findings: Iterable[Mapping[str, Any] | Finding]) -> list[
             raise ValueError(f"finding {index} needs a non-empty text 'term' and 'category': {item!r}")
         if isinstance(modifiers, str) or not all(isinstance(m, str) for m in modifiers):
             raise ValueError(f"finding {index}: 'modifiers' must be a list of text: {item!r}")
-        normalized.append({"term": term, "category": category, "modifiers": list(modifiers)})
+        concept = item.get("concept") or ""
+        if not isinstance(concept, str):
+            raise ValueError(f"finding {index}: 'concept' must be text: {item!r}")
+        normalized.append(Finding(term, category, tuple(modifiers), concept).as_dict())
     return normalized
 
 
@@ -119,9 +102,7 @@ def to_view(ticket: Ticket) -> TicketView:
         channel=ticket.channel,
         reason=Reason(ticket.reason),
         severity=Severity(ticket.severity),
-        findings=tuple(
-            Finding(f["term"], f["category"], tuple(f.get("modifiers") or ())) for f in json.loads(ticket.findings)
-        ),
+        findings=tuple(Finding.from_dict(f) for f in json.loads(ticket.findings)),
         trigger_message=ticket.trigger_message,
         status=Status(ticket.status),
         claimed_by=ticket.claimed_by,

@@ -23,9 +23,9 @@ patient ("Is this happening to you now?") or escalates; it never silently answer
 from dataclasses import dataclass, replace
 from enum import IntEnum
 from functools import lru_cache
-from typing import Any
 
-from bot.safety.detector import LEXICON, Analysis, Finding, read_yaml
+from bot.kinds import Finding, Reason, Severity, most_serious
+from bot.safety.detector import LEXICON, Analysis, Mention, read_yaml
 from bot.safety.learned import Opinion, settings
 
 
@@ -43,16 +43,15 @@ class Outcome(IntEnum):
 
 
 EMERGENCY_LINE = {Outcome.EMERGENCY, Outcome.OTHER_PERSON_EMERGENCY, Outcome.ANSWER_WITH_EMERGENCY_INFO}
-SEVERITY_ORDER = {"routine": 0, "urgent": 1, "emergency": 2}
 
 
 @dataclass(frozen=True)
 class ScreenResult:
     outcome: Outcome
-    reason: str | None  # emergency | side_effect | contraindication, when handing off
-    severity: str | None  # emergency | urgent | routine, when handing off
+    reason: Reason | None  # emergency | side_effect | contraindication, when handing off
+    severity: Severity | None  # when handing off
     emergency_line: bool
-    findings: tuple[dict[str, Any], ...]
+    findings: tuple[Finding, ...]
     on_behalf: bool = False  # the report is about someone else, written by family or a friend
 
     @property
@@ -60,7 +59,7 @@ class ScreenResult:
         return self.outcome in (Outcome.HANDOFF, Outcome.EMERGENCY)
 
 
-def finding_outcome(finding: Finding) -> Outcome:
+def finding_outcome(finding: Mention) -> Outcome:
     modifiers, person = finding.modifiers, finding.experiencer
     red_flag = finding.category == "red_flag"
     if "negated" in modifiers:
@@ -99,7 +98,7 @@ def finding_outcome(finding: Finding) -> Outcome:
     return Outcome.HANDOFF
 
 
-def is_on_behalf(finding: Finding) -> bool:
+def is_on_behalf(finding: Mention) -> bool:
     """Someone else's current symptom in a sentence that names a treatment: a report for them."""
     modifiers = finding.modifiers
     return (finding.experiencer == "other" and finding.category in ("red_flag", "side_effect")
@@ -112,41 +111,39 @@ def timing_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(lexicon["weeks_later"]), tuple(lexicon["urgent_modifiers"])
 
 
-def handoff_severity(text: str, findings: list[Finding]) -> str:
+def handoff_severity(text: str, mentions: list[Mention]) -> Severity:
     """Lumps that appear weeks later, grow, hurt or redden are urgent (possible atypical
     mycobacterial infection, which shows 1 to 12 weeks after treatment); "historical" never
     lowers a report."""
     weeks_later, urgent_modifiers = timing_words()
     lowered = text.lower()
-    severity = "routine"
-    for finding in findings:
-        found = finding.severity
-        if finding.concept == "nodules_lumps" and any(w in lowered for w in (*weeks_later, *urgent_modifiers)):
-            found = "urgent"
-        if SEVERITY_ORDER[found] > SEVERITY_ORDER[severity]:
-            severity = found
-    return severity
+    later_or_growing = any(word in lowered for word in (*weeks_later, *urgent_modifiers))
+    return most_serious([
+        Severity.urgent if mention.concept == "nodules_lumps" and later_or_growing else Severity(mention.severity)
+        for mention in mentions
+    ])
 
 
 def decide(analysis: Analysis) -> ScreenResult:
-    outcomes = [(finding, finding_outcome(finding)) for finding in analysis.findings]
+    outcomes = [(mention, finding_outcome(mention)) for mention in analysis.mentions]
     outcome = max((o for _, o in outcomes), default=Outcome.ANSWER)
     if analysis.deictic and outcome < Outcome.CLARIFY:
         outcome = Outcome.CLARIFY
     reason = severity = None
     if outcome == Outcome.EMERGENCY:
-        reason, severity = "emergency", "emergency"
+        reason, severity = Reason.emergency, Severity.emergency
     elif outcome == Outcome.HANDOFF:
         escalating = [f for f, o in outcomes if o == Outcome.HANDOFF]
-        reason = "side_effect" if any(f.category == "side_effect" for f in escalating) else "contraindication"
+        side_effect = any(f.category == "side_effect" for f in escalating)
+        reason = Reason.side_effect if side_effect else Reason.contraindication
         severity = handoff_severity(analysis.text, escalating)
     deciding = [f for f, o in outcomes if o == outcome and o in (Outcome.HANDOFF, Outcome.EMERGENCY)]
     return ScreenResult(
         outcome=outcome,
         reason=reason,
         severity=severity,
-        emergency_line=any(o in EMERGENCY_LINE for _, o in outcomes) or severity == "urgent",
-        findings=tuple(f.as_dict() for f in analysis.findings),
+        emergency_line=any(o in EMERGENCY_LINE for _, o in outcomes) or severity == Severity.urgent,
+        findings=tuple(mention.as_finding() for mention in analysis.mentions),
         on_behalf=bool(deciding) and all(is_on_behalf(f) for f in deciding),
     )
 
@@ -178,14 +175,14 @@ def combine(rules: ScreenResult, opinion: Opinion) -> ScreenResult:
     emergency_line = rules.emergency_line or learned == Outcome.EMERGENCY
     if outcome == Outcome.HANDOFF and emergency_line:
         outcome = Outcome.EMERGENCY
-    evidence = {"term": "(the whole message)", "concept": "learned_opinion", "category": "learned",
-                "modifiers": [f"handoff:{opinion.handoff:.2f}", f"emergency:{opinion.emergency:.2f}"]}
+    evidence = Finding(term="(the whole message)", category="learned", concept="learned_opinion",
+                       modifiers=(f"handoff:{opinion.handoff:.2f}", f"emergency:{opinion.emergency:.2f}"))
     reason, severity = rules.reason, rules.severity
     if outcome == Outcome.EMERGENCY:
-        reason, severity = "emergency", "emergency"
+        reason, severity = Reason.emergency, Severity.emergency
     elif outcome == Outcome.HANDOFF and reason is None:
-        categories = {finding["category"] for finding in rules.findings}
-        reason = "contraindication" if categories == {"contraindication"} else "side_effect"
-        severity = "routine"
+        categories = {finding.category for finding in rules.findings}
+        reason = Reason.contraindication if categories == {"contraindication"} else Reason.side_effect
+        severity = Severity.routine
     return replace(rules, outcome=outcome, reason=reason, severity=severity, emergency_line=emergency_line,
                    findings=(*rules.findings, evidence))

@@ -22,6 +22,9 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from bot.kinds import Finding
+from bot.safety.schema import check_context_rules, check_lexicon
+
 HERE = Path(__file__).resolve().parent
 LEXICON = HERE / "lexicon.yml"
 CONTEXT_RULES = HERE / "context_rules.yml"
@@ -29,13 +32,16 @@ CATEGORY_PRIORITY = {"red_flag": 0, "side_effect": 1, "contraindication": 2}
 
 if not Doc.has_extension("findings"):
     Doc.set_extension("findings", default=[])
+if not Doc.has_extension("cues"):
+    Doc.set_extension("cues", default=[])  # (kind, words) of each context cue, for explaining a decision
 if not Doc.has_extension("deictic"):
     Doc.set_extension("deictic", default=False)  # "is this normal?": something unnamed may be happening
 
 
 @dataclass
-class Finding:
-    """One mention of a concept in the message, and what its context says about it."""
+class Mention:
+    """One mention of a concept in the message, and what its context says about it: the screen's
+    working record, reported outward as a `bot.kinds.Finding`."""
 
     term: str
     concept: str
@@ -49,9 +55,9 @@ class Finding:
     treatment_goal: bool = False
     history_resolves: bool = False
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"term": self.term, "concept": self.concept, "category": self.category,
-                "modifiers": sorted(self.modifiers | {f"experiencer:{self.experiencer}"})}
+    def as_finding(self) -> Finding:
+        return Finding(term=self.term, category=self.category, concept=self.concept,
+                       modifiers=tuple(sorted(self.modifiers | {f"experiencer:{self.experiencer}"})))
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -76,6 +82,7 @@ class TargetMatcher:
         self.exclusions = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.concepts: dict[str, dict[str, Any]] = {}
         lexicon = read_yaml(Path(lexicon_path))
+        check_lexicon(lexicon, lexicon_path)
         self.exclusions.add("exclusion", phrase_docs(nlp, lexicon.get("exclusions", [])))
         for concept in lexicon["concepts"]:
             name = concept["name"]
@@ -101,7 +108,7 @@ class TargetMatcher:
         for span in sorted(spans, key=self._rank):
             if all(span.end <= other.start or span.start >= other.end for other in chosen):
                 chosen.append(span)
-        doc._.findings = [self._finding(span) for span in sorted(chosen, key=lambda s: s.start)]
+        doc._.findings = [self._mention(span) for span in sorted(chosen, key=lambda s: s.start)]
         return doc
 
     def _followed_by_exception(self, doc: Doc, span: Span) -> bool:
@@ -112,10 +119,10 @@ class TargetMatcher:
         category = self.concepts[span.label_]["category"]
         return CATEGORY_PRIORITY[category], -(span.end - span.start), span.start
 
-    def _finding(self, span: Span) -> Finding:
+    def _mention(self, span: Span) -> Mention:
         concept = self.concepts[span.label_]
         severity = "emergency" if concept["category"] == "red_flag" else concept.get("severity", "routine")
-        return Finding(term=span.text, concept=span.label_, category=concept["category"],
+        return Mention(term=span.text, concept=span.label_, category=concept["category"],
                        severity=severity, start=span.start, end=span.end,
                        asked_means_general=bool(concept.get("asked_means_general")),
                        treatment_goal=bool(concept.get("treatment_goal")),
@@ -144,6 +151,7 @@ class ContextAnnotator:
 
     def __init__(self, nlp: Language, rules_path: str) -> None:
         rules = read_yaml(Path(rules_path))
+        check_context_rules(rules, self.KINDS, rules_path)
         self.negation_scope = int(rules["negation_scope"])
         self.post_negation_scope = int(rules["post_negation_scope"])
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -152,6 +160,7 @@ class ContextAnnotator:
 
     def __call__(self, doc: Doc) -> Doc:
         cues = self._cues(doc)
+        doc._.cues = [(cue.kind, doc[cue.start:cue.end].text) for cue in cues]
         doc._.deictic = any(cue.kind == "deictic" for cue in cues)
         for finding in doc._.findings:
             self._annotate(doc, finding, cues)
@@ -168,7 +177,7 @@ class ContextAnnotator:
         return [cue for cue in others
                 if not (cue.kind == "first_person" and any(overlaps(cue, p) for p in people))]
 
-    def _annotate(self, doc: Doc, finding: Finding, cues: list[Cue]) -> None:
+    def _annotate(self, doc: Doc, finding: Mention, cues: list[Cue]) -> None:
         sentence = doc[finding.start].sent
         clause_start, clause_end = self._clause(finding, sentence, cues)
         # Only negation cues inside the finding are ignored: the "n't" of "can't breathe" is part
@@ -213,7 +222,7 @@ class ContextAnnotator:
                 c.kind in ("first_person", "other_person") for c in in_sentence):
             finding.modifiers.add("person_outside_sentence")
 
-    def _clause(self, finding: Finding, sentence: Span, cues: list[Cue]) -> tuple[int, int]:
+    def _clause(self, finding: Mention, sentence: Span, cues: list[Cue]) -> tuple[int, int]:
         start, end = sentence.start, sentence.end
         for cue in cues:
             if cue.kind != "terminators" or cue.start < sentence.start or cue.end > sentence.end:
@@ -225,7 +234,7 @@ class ContextAnnotator:
         return start, end
 
     @staticmethod
-    def _experiencer(finding: Finding, in_clause: list[Cue], in_sentence: list[Cue], in_message: list[Cue]) -> str:
+    def _experiencer(finding: Mention, in_clause: list[Cue], in_sentence: list[Cue], in_message: list[Cue]) -> str:
         for scope in (in_clause, in_sentence, in_message):
             kinds = {cue.kind for cue in scope if cue.kind in ("first_person", "other_person")}
             if kinds == {"first_person", "other_person"}:
@@ -294,10 +303,11 @@ def pipeline() -> Language:
 @dataclass
 class Analysis:
     text: str
-    findings: list[Finding]
+    mentions: list[Mention]
     deictic: bool  # "is this normal?", "it's still there": something unnamed may be happening
+    cues: list[tuple[str, str]] = field(default_factory=list)  # (kind, words) from context_rules.yml
 
 
 def analyse(text: str) -> Analysis:
     doc = pipeline()(normalise(text))
-    return Analysis(text=text, findings=list(doc._.findings), deictic=doc._.deictic)
+    return Analysis(text=text, mentions=list(doc._.findings), deictic=doc._.deictic, cues=list(doc._.cues))

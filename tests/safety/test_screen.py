@@ -167,8 +167,8 @@ def test_a_flu_jab_years_ago_is_history_not_a_report():
 
 def test_findings_record_term_category_and_modifiers():
     (finding,) = screen_by_rules("I don't have any swelling").findings
-    assert finding["term"] == "swelling" and finding["category"] == "side_effect"
-    assert "negated" in finding["modifiers"]
+    assert (finding.term, finding.category, finding.concept) == ("swelling", "side_effect", "swelling")
+    assert "negated" in finding.modifiers
 
 
 @pytest.mark.parametrize("text", ["", "   ", "😀🙏", "<script>alert(1)</script>", "x" * 10_000, "¿Qué es?"])
