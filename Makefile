@@ -9,7 +9,7 @@ export RASA_TELEMETRY_ENABLED := false
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 MODEL := models/current.tar.gz
 
-.PHONY: run shell test audit bench bench-text bench-repeat bench-load setup model lock clean
+.PHONY: run shell test test-fast lint audit bench bench-text bench-repeat bench-load setup model lock clean
 
 run: model           ## chat: action server + Rasa server (REST, socket.io) on loopback
 	$(PY) -m bot run
@@ -19,6 +19,13 @@ shell: model         ## staff: rasa shell with the same model and actions (KEEP=
 
 test: model          ## everything: unit, action, data validation, test stories, NLU floor, integration
 	$(PY) -m pytest
+
+test-fast: model     ## the unit and action layers only, about a minute (make test runs them too)
+	$(PY) -m pytest -m "(unit or actions) and not audit"
+
+lint: setup          ## ruff and mypy, as make test checks them (tests/test_code_quality.py)
+	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 audit: setup         ## known vulnerabilities in requirements.lock vs tools/audit/accepted.yml (pip-audit, own venv)
 	$(PY) -m pytest -m audit tests/audit

@@ -92,7 +92,7 @@ class TrackerEvents:
 
     def conversations_idle_since(self, cutoff: datetime) -> list[str]:
         """Conversations whose last event is before `cutoff`."""
-        if self.events is None:
+        if self.events is None or self.engine is None:
             return []
         events = self.events
         query = select(events.c.sender_id).group_by(events.c.sender_id).having(
@@ -103,20 +103,20 @@ class TrackerEvents:
     def delete(self, sender_ids: Sequence[str], before: datetime | None = None) -> int:
         """Delete the events of these conversations (only those before `before`, if given, so a
         patient who comes back during the purge keeps the new message); returns how many."""
-        if self.events is None or not sender_ids:
+        if self.events is None or self.engine is None or not sender_ids:
             return 0
         deleted = 0
         with self.engine.begin() as connection:
             for chunk in chunks(sender_ids):
-                deleted += self._delete_chunk(connection, chunk, before)
+                deleted += delete_chunk(connection, self.events, chunk, before)
         return deleted
 
-    def _delete_chunk(self, connection: Connection, chunk: Sequence[str], before: datetime | None) -> int:
-        events = self.events
-        statement = delete(events).where(events.c.sender_id.in_(chunk))
-        if before is not None:
-            statement = statement.where(events.c.timestamp < before.timestamp())
-        return connection.execute(statement).rowcount
+
+def delete_chunk(connection: Connection, events: Table, chunk: Sequence[str], before: datetime | None) -> int:
+    statement = delete(events).where(events.c.sender_id.in_(chunk))
+    if before is not None:
+        statement = statement.where(events.c.timestamp < before.timestamp())
+    return connection.execute(statement).rowcount
 
 
 def chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:

@@ -1,5 +1,6 @@
-"""Shared fixtures. Server tests share one running stack per session."""
+"""Shared fixtures, and each test's layer marker. Server tests share one running stack per session."""
 
+from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -10,6 +11,32 @@ from bot.paths import DOMAIN, MODEL
 from bot.profile import ClinicProfile, load_profile
 from bot.servers import Stack, running_stack
 from tests.servers.webhook import WebhookReceiver
+
+# Every test gets the marker of its layer, from the folder it is in (pyproject.toml lists them).
+# `make test-fast` runs the unit and action layers.
+LAYERS = {
+    "unit": {"unit", "safety", "language", "handoff", "content", "real_text", "bench", "audit"},
+    "actions": {"actions"},
+    "design": {"design"},
+    "rasa_ext": {"rasa_ext"},
+    "servers": {"servers", "channels", "web", "shell", "hardening", "production", "retention", "services"},
+}
+BROWSER = {"web"}
+TESTS = Path(__file__).resolve().parent
+
+
+def layer_of(path: Path) -> str:
+    relative = path.relative_to(TESTS)
+    folder = relative.parts[0] if len(relative.parts) > 1 else "unit"  # tests/test_*.py: code rules
+    return next(layer for layer, folders in LAYERS.items() if folder in folders)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = Path(str(item.fspath))
+        item.add_marker(layer_of(path))
+        if path.relative_to(TESTS).parts[0] in BROWSER:
+            item.add_marker("browser")
 
 
 @pytest.fixture(scope="session")

@@ -1,18 +1,55 @@
+"""The code's own rules: ruff-clean, type-checked, and the layers import only downwards."""
+
+import ast
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.paths import ROOT
+
+BIN = Path(sys.executable).parent
+# Which top-level packages each layer must never import (sub-packages included).
+FORBIDDEN_IMPORTS = {
+    "bot": {"rasa", "rasa_sdk", "rasa_ext", "actions", "bench", "tests"},  # the assistant's own logic
+    "actions": {"rasa_ext", "bench", "tests"},  # thin rasa-sdk actions over bot/
+}
+
+
+def imported_packages(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
 
 
 def test_code_is_ruff_clean():
-    ruff = Path(sys.executable).parent / "ruff"
-    result = subprocess.run([str(ruff), "check", "."], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run([str(BIN / "ruff"), "check", "."], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_bot_core_does_not_import_rasa():
-    """bot/ is the assistant's own logic and must run and test without Rasa."""
-    for path in (ROOT / "bot").glob("*.py"):
-        text = path.read_text(encoding="utf-8")
-        assert "import rasa" not in text and "from rasa" not in text, path.name
+def test_bot_and_actions_type_check():
+    """mypy with the settings in pyproject.toml ([tool.mypy]); `make lint` runs the same."""
+    result = subprocess.run([str(BIN / "mypy")], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN_IMPORTS))
+def test_each_layer_imports_only_what_it_may(layer):
+    """bot/ runs and tests without Rasa; actions/ reach Rasa only through rasa-sdk."""
+    files = sorted((ROOT / layer).rglob("*.py"))
+    assert files
+    breaches = {str(path.relative_to(ROOT)): sorted(imported_packages(path) & FORBIDDEN_IMPORTS[layer])
+                for path in files}
+    assert {path: found for path, found in breaches.items() if found} == {}
+
+
+def test_the_contract_check_sees_imports_inside_functions(tmp_path):
+    module = tmp_path / "module.py"
+    module.write_text("def late():\n    from rasa.core import agent\n    import rasa_sdk.events\n")
+    assert imported_packages(module) == {"rasa", "rasa_sdk"}

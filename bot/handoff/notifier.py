@@ -117,7 +117,7 @@ class WebhookNotifier:
             if attempt:
                 time.sleep(self.backoff * 2 ** (attempt - 1))
             try:
-                self._post(body)
+                self._post(self.url, body)
                 return NotificationOutcome(NotificationStatus.sent)
             except _Retryable as retryable:
                 error = str(retryable)
@@ -126,9 +126,9 @@ class WebhookNotifier:
                 return NotificationOutcome(NotificationStatus.failed, str(final))
         return NotificationOutcome(NotificationStatus.failed, f"{error} (after {self.retries + 1} attempts)")
 
-    def _post(self, body: bytes) -> None:
+    def _post(self, url: str, body: bytes) -> None:
         request = urllib.request.Request(
-            self.url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
+            url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
         )
         try:
             with _OPENER.open(request, timeout=self.timeout) as response:

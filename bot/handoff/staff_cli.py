@@ -15,7 +15,7 @@ import urllib.request
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, Sequence
 from urllib.parse import quote, urlencode
 
 from sqlalchemy import column, create_engine, inspect, select, table
@@ -186,12 +186,12 @@ def resolve_ticket(args: argparse.Namespace) -> int:
         return fail(str(error))
     print(f"Ticket {ticket.id} resolved.")
     base, token = rasa_url(), rasa_auth_token()
-    error = resume_conversation(base, ticket.conversation_id, token)
-    if error is None:
+    resume_error = resume_conversation(base, ticket.conversation_id, token)
+    if resume_error is None:
         print(f"Conversation {ticket.conversation_id} resumed: the assistant answers the patient again.")
         return 0
     return fail(
-        f"the ticket is resolved, but the conversation could not be resumed: {error}\n"
+        f"the ticket is resolved, but the conversation could not be resumed: {resume_error}\n"
         f"The assistant stays silent for this patient until it is resumed. Once Rasa is reachable, run:\n"
         f"  {resume_curl(base, ticket.conversation_id)}"
     )
@@ -336,7 +336,7 @@ def local_time(moment: datetime | None) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z") if moment else "-"
 
 
-def print_table(rows: list[tuple[str, ...]]) -> None:
+def print_table(rows: Sequence[tuple[str, ...]]) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)) + "  " + row[-1])

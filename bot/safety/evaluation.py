@@ -72,7 +72,7 @@ def evaluate(items: list[dict[str, Any]], screen: Callable[[str], ScreenResult])
         if item["label"] in ("emergency", "other_person_red_flag") and not result.emergency_line:
             report.red_flags_without_emergency_line += 1
         if item["label"] in ("no_escalation", "other_person"):
-            category = item.get("category") if item["label"] == "no_escalation" else "other_person"
+            category = str(item.get("category")) if item["label"] == "no_escalation" else "other_person"
             report.false_escalation[category]["total"] += 1
             report.false_escalation[category]["escalated"] += result.hands_off
         if not correct:

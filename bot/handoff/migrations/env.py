@@ -17,7 +17,10 @@ MIGRATION_LOCK = 7_304_211
 
 
 def database_url() -> str:
-    return config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
+    url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database URL given to the ticket migrations")
+    return str(url)
 
 
 def run_offline() -> None:
