@@ -113,5 +113,5 @@ def render_credentials(base: Mapping[str, Any], environ: Mapping[str, str]) -> t
 def describe(channels: list[Channel]) -> str:
     """The start-up banner's line on messaging channels."""
     if not channels:
-        return 'none besides REST and socket.io (see README, "Messaging channels")'
+        return 'none besides REST and socket.io (see docs/channels.md)'
     return "; ".join(f"{channel.title} {channel.route}" for channel in channels)

@@ -1,5 +1,5 @@
 """Three fixes for work Rasa 3.6 repeats on every turn, found by profiling the server under load
-(see README, Benchmark). Neither changes behaviour; both replace a recomputation with a lookup.
+(see docs/benchmarks.md). Neither changes behaviour; both replace a recomputation with a lookup.
 
 1. Every custom-action response is checked with `jsonschema.validate(result, schema)`, which first
    re-validates Rasa's own, constant schema against the JSON-Schema meta-schema. That took about a

@@ -3,7 +3,7 @@
 pip-audit runs from its own locked venv (.venv-audit, tools/audit/requirements.lock): its
 dependencies conflict with Rasa 3.6's pins. It asks PyPI's vulnerability API about every pinned
 package; if that service cannot be reached, the test fails and says so, it never passes silently.
-Run with `make audit` (the default `make test` deselects the `audit` marker; see README).
+Run with `make audit` (the default `make test` deselects the `audit` marker; see docs/hardening.md).
 """
 
 import json

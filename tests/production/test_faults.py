@@ -1,5 +1,5 @@
 """Faults in the production layout: a message delivered twice, a replica killed mid-run, and all
-replicas restarted. What is guaranteed (README, "Production"): no request fails while one replica
+replicas restarted. What is guaranteed (docs/production.md): no request fails while one replica
 is left, every message is stored exactly once, every reply a patient got is stored, and every
 report has exactly one ticket."""
 

@@ -1,7 +1,7 @@
 """The targets on the labelled screening sets, written independently of the lexicons.
 
 screening_test.yml is the enforced set; screening_dev.yml is the one the rules were tuned on. (The
-README records the first-run figures on the test set and on a later blind set in bench/.)
+docs/benchmarks.md records the first-run figures on the test set and on a later blind set in bench/.)
 """
 
 from pathlib import Path
