@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.handoff import TicketStore, WebhookNotifier, default_database_url
 from bot.handoff.service import open_handoff_or_spool
 from bot.handoff.spool import HandoffRequest, HandoffSpool, spool_directory
+from bot.handoff.worker import wake_worker
 from bot.profile import ClinicProfile, load_profile
 from bot.replies import (
     clarify_message,
@@ -110,9 +111,9 @@ async def carry_out(plan: Plan, turn: Turn, dispatcher: CollectingDispatcher, pr
 
 
 async def hand_off(need: HandoffNeed, turn: Turn, dispatcher: CollectingDispatcher, profile: ClinicProfile) -> None:
-    """Write the ticket, notify staff and tell the patient what happens next. If the ticket
-    database is down the handoff is spooled (and written later); either way, without a ticket
-    number the patient is told to call the clinic."""
+    """Write the ticket, wake the worker that notifies staff, and tell the patient what happens
+    next. If the ticket database is down the handoff is spooled (and written later); either way,
+    without a ticket number the patient is told to call the clinic."""
     request = HandoffRequest(
         conversation_id=turn.conversation_id, channel=turn.channel, reason=need.reason, severity=need.severity,
         findings=[finding.as_dict() for finding in need.findings], trigger_message=need.trigger,
@@ -126,6 +127,7 @@ async def hand_off(need: HandoffNeed, turn: Turn, dispatcher: CollectingDispatch
                         "conversation %s (%s, %s): %s", turn.conversation_id, need.reason, need.severity,
                         type(error).__name__)
         ticket = None
+    wake_worker()  # staff are notified, and anything spooled is replayed, outside this turn
     if ticket is None:
         text, ticket_id = render("handoff_without_ticket", profile), None
     else:

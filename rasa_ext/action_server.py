@@ -12,7 +12,8 @@ sys.modules["tensorflow"] = None  # type: ignore[assignment]  # makes `import te
 
 from rasa_sdk.__main__ import main  # noqa: E402
 
-from bot.handoff.replayer import start_replayer  # noqa: E402
+from bot.handoff.worker import start_worker  # noqa: E402
+from bot.profile import load_profile  # noqa: E402
 
-start_replayer()  # handoffs spooled while the ticket database was down: replayed now and every few seconds
+start_worker(lambda: load_profile().name)  # staff notifications and the spool, outside the patients' turns
 main()

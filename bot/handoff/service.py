@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 class Notifier(Protocol):
     def notify(self, ticket: TicketView, clinic_name: str) -> NotificationOutcome: ...
 
+    @property
+    def configured(self) -> bool: ...
+
 
 def open_ticket_for_report(
     store: TicketStore, conversation_id: str, trigger_message: str, reason: Reason | str
@@ -36,28 +39,16 @@ def open_ticket_for_report(
     return None
 
 
-def open_handoff(
-    store: TicketStore,
-    notifier: Notifier,
-    *,
-    conversation_id: str,
-    channel: str,
-    reason: Reason | str,
-    severity: Severity | str,
-    findings: Sequence[Mapping[str, Any] | Finding],
-    trigger_message: str,
-    clinic_name: str,
-) -> TicketView:
-    """Create the ticket (errors here do propagate: there is no ticket to protect), then notify.
+def open_handoff(store: TicketStore, notifier: Notifier, *, clinic_name: str, **ticket_fields: Any) -> TicketView:
+    """Create the ticket (`ticket_fields` as for `record_handoff`; errors here do propagate:
+    there is no ticket to protect), then notify staff in this call.
 
     The same report handed off again while its ticket is unresolved gets that ticket back, with no
     second notification: a Rasa replica that died after this ran but before it stored the turn
     makes another replica handle the same message again (see rasa_ext/once.py)."""
-    existing = open_ticket_for_report(store, conversation_id, trigger_message, reason)
-    if existing is not None:
-        log.info("handoff for conversation %s repeated: ticket %s already open", conversation_id, existing.id)
-        return existing
-    ticket = store.create_ticket(conversation_id, channel, reason, severity, findings, trigger_message)
+    ticket, created = record_handoff(store, **ticket_fields)
+    if not created:
+        return ticket
     outcome = _notify_safely(notifier, ticket, clinic_name)
     _record_safely(store, ticket, outcome)
     try:
@@ -67,16 +58,39 @@ def open_handoff(
         return ticket
 
 
+def record_handoff(
+    store: TicketStore,
+    *,
+    conversation_id: str,
+    channel: str,
+    reason: Reason | str,
+    severity: Severity | str,
+    findings: Sequence[Mapping[str, Any] | Finding],
+    trigger_message: str,
+) -> tuple[TicketView, bool]:
+    """The ticket, with its notification pending, and whether it is new; the same report handed
+    off again while its ticket is unresolved gets that ticket back."""
+    existing = open_ticket_for_report(store, conversation_id, trigger_message, reason)
+    if existing is not None:
+        log.info("handoff for conversation %s repeated: ticket %s already open", conversation_id, existing.id)
+        return existing, False
+    return store.create_ticket(conversation_id, channel, reason, severity, findings, trigger_message), True
+
+
 def open_handoff_or_spool(
     store: Callable[[], TicketStore], notifier: Notifier, spool: HandoffSpool, request: HandoffRequest
 ) -> TicketView | None:
-    """Open the ticket; if the database fails, spool the handoff and return None. `store` is a
-    factory because connecting (and migrating) can be what fails. After a successful ticket,
-    anything still spooled is replayed. An error here means the spool failed too: the caller must
-    log it as critical."""
+    """Record the ticket in the patient's turn; if the database fails, spool the handoff and return
+    None. `store` is a factory because connecting (and migrating) can be what fails. Staff are
+    told by the handoff worker (bot/handoff/worker.py), which the caller wakes, so a slow or dead
+    webhook never holds the turn; with no webhook configured that is recorded at once. The worker
+    also replays what is spooled. An error here means the spool failed too: the caller must log
+    it as critical."""
+    fields = request.ticket_fields()
+    clinic_name = fields.pop("clinic_name")
     try:
         ticket_store = store()
-        ticket = open_handoff(ticket_store, notifier, **request.ticket_fields())
+        ticket, created = record_handoff(ticket_store, **fields)
     except Exception as error:
         path = spool.add(request)
         log.error(
@@ -86,8 +100,8 @@ def open_handoff_or_spool(
             describe_error(error), request.conversation_id, request.reason, request.severity, path,
         )
         return None
-    if len(spool):
-        replay_spool(ticket_store, notifier, spool)
+    if created and not notifier.configured:
+        _record_safely(ticket_store, ticket, _notify_safely(notifier, ticket, clinic_name))
     return ticket
 
 

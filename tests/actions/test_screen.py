@@ -1,5 +1,8 @@
 """action_screen_message on real trackers and the real domain, with a real (temporary) ticket store."""
 
+import socket
+import time
+
 import pytest
 
 from actions import screen as screen_module
@@ -112,6 +115,22 @@ def test_someone_elses_problem_gets_advice_for_them_and_no_ticket(ticket_db):
     result = screen_turn("my sister had bruising after her meso")
     assert "They should contact" in result.messages[0]["text"]
     assert ticket_db.list_open() == []
+
+
+def test_a_dead_staff_webhook_does_not_hold_the_patients_handoff_turn(ticket_db, monkeypatch):
+    """The webhook accepts the connection and never answers; one attempt alone would wait 5 s."""
+    with socket.socket() as dead:
+        dead.bind(("127.0.0.1", 0))
+        dead.listen(16)
+        monkeypatch.setenv("HANDOFF_WEBHOOK_URL", f"http://127.0.0.1:{dead.getsockname()[1]}/hook")
+        screen_module.notifier.cache_clear()
+        screen_module.screen("warm up")  # loading the screen's models is not the webhook's doing
+        started = time.monotonic()
+        result = screen_turn("my face has been swollen and hot since the injections", intent="faq_recovery")
+        turn_seconds = time.monotonic() - started
+    assert turn_seconds < screen_module.notifier().timeout
+    (ticket,) = ticket_db.list_open()
+    assert payload(result)["ticket"] == ticket.id and ticket.notification_status == "pending"
 
 
 def test_when_the_ticket_cannot_be_written_the_patient_is_still_told_to_call(monkeypatch, profile):

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.handoff import TicketStore, WebhookNotifier
-from bot.handoff.replayer import SpoolReplayer
 from bot.handoff.service import open_handoff_or_spool, replay_spool
 from bot.handoff.spool import HandoffRequest, HandoffSpool
+from bot.handoff.worker import HandoffWorker
 
 MESSAGE = "my cheek is swollen and hot since Tuesday, marker-7f3a"
 
@@ -112,10 +112,12 @@ def test_concurrent_replays_write_each_entry_once(spool, db_url, notifier):
     assert len(spool) == 0
 
 
-def test_the_next_successful_handoff_replays_what_was_spooled(spool, store, notifier):
+def test_after_a_successful_handoff_the_worker_replays_what_was_spooled(spool, store, notifier):
     open_handoff_or_spool(database_down, notifier, spool, request(conversation_id="earlier"))
     ticket = open_handoff_or_spool(lambda: store, notifier, spool, request(conversation_id="later"))
-    assert ticket is not None and ticket.conversation_id == "later"
+    assert ticket is not None and ticket.conversation_id == "later" and len(spool) == 1  # not in the turn
+    handoff_worker = HandoffWorker(spool, lambda: store, notifier, lambda: "Test Clinic", 60)
+    assert handoff_worker.run_once() == (1, 1)  # the replay tells staff about "earlier" itself
     assert {t.conversation_id for t in store.list_open()} == {"earlier", "later"}
     assert len(spool) == 0
 
@@ -148,7 +150,7 @@ def test_erasure_removes_only_that_conversations_entries(spool):
     assert [r.conversation_id for _, r in spool.entries()] == ["keep"]
 
 
-def test_the_background_replayer_writes_the_ticket_once_the_database_is_back(spool, store, notifier):
+def test_the_background_worker_writes_the_ticket_once_the_database_is_back(spool, store, notifier):
     spool.add(request())
     database = {"up": False}
 
@@ -157,7 +159,7 @@ def test_the_background_replayer_writes_the_ticket_once_the_database_is_back(spo
             return database_down()
         return store
 
-    replayer = SpoolReplayer(spool, factory, notifier, interval=0.1).start()
+    replayer = HandoffWorker(spool, factory, notifier, lambda: "Test Clinic", interval=0.1).start()
     try:
         time.sleep(0.3)
         assert len(spool) == 1 and store.list_open() == []

@@ -96,11 +96,12 @@ def test_a_failed_notification_loses_nothing_and_is_retried(stack, tickets, webh
     webhook.failing = True
     try:
         reply = stack.say(sender, "there's a painful red lump where I was injected three weeks ago")
+        ticket = tickets.open_ticket_for(sender)
+        assert ticket is not None and handoff_payload(reply)["ticket"] == ticket.id
+        # the action server's handoff worker tries, outside the turn, and records the failure
+        assert wait_for(lambda: tickets.get(ticket.id).notification_status == "failed", timeout=30)
     finally:
         webhook.failing = False
-    ticket = tickets.open_ticket_for(sender)
-    assert ticket is not None and handoff_payload(reply)["ticket"] == ticket.id
-    assert tickets.get(ticket.id).notification_status == "failed"
     env_url = {"HANDOFF_WEBHOOK_URL": webhook.url}
     result = subprocess.run([sys.executable, "-m", "bot", "staff", "--database-url", handoff_database_url,
                              "retry-notifications"], cwd=ROOT, env={**os.environ, **env_url},
