@@ -10,13 +10,13 @@ and is replayed into the database once it answers again.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Callable, Protocol
 
 from bot.handoff.models import NotificationStatus
 from bot.handoff.notifier import NotificationOutcome
 from bot.handoff.spool import HandoffRequest, HandoffSpool
-from bot.handoff.store import Finding, TicketStore, TicketView
-from bot.kinds import Reason, Severity
+from bot.handoff.store import TicketStore, TicketView
+from bot.kinds import Reason
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +40,13 @@ def open_ticket_for_report(
 
 
 def open_handoff(store: TicketStore, notifier: Notifier, *, clinic_name: str, **ticket_fields: Any) -> TicketView:
-    """Create the ticket (`ticket_fields` as for `record_handoff`; errors here do propagate:
-    there is no ticket to protect), then notify staff in this call.
+    """Create the ticket (`ticket_fields` are HandoffRequest's; errors here do propagate: there
+    is no ticket to protect), then notify staff in this call.
 
     The same report handed off again while its ticket is unresolved gets that ticket back, with no
     second notification: a Rasa replica that died after this ran but before it stored the turn
     makes another replica handle the same message again (see rasa_ext/once.py)."""
-    ticket, created = record_handoff(store, **ticket_fields)
+    ticket, created = record_handoff(store, HandoffRequest(clinic_name=clinic_name, **ticket_fields))
     if not created:
         return ticket
     outcome = _notify_safely(notifier, ticket, clinic_name)
@@ -58,23 +58,17 @@ def open_handoff(store: TicketStore, notifier: Notifier, *, clinic_name: str, **
         return ticket
 
 
-def record_handoff(
-    store: TicketStore,
-    *,
-    conversation_id: str,
-    channel: str,
-    reason: Reason | str,
-    severity: Severity | str,
-    findings: Sequence[Mapping[str, Any] | Finding],
-    trigger_message: str,
-) -> tuple[TicketView, bool]:
-    """The ticket, with its notification pending, and whether it is new; the same report handed
-    off again while its ticket is unresolved gets that ticket back."""
-    existing = open_ticket_for_report(store, conversation_id, trigger_message, reason)
+def record_handoff(store: TicketStore, request: HandoffRequest, *, from_spool: bool = False) -> tuple[TicketView, bool]:
+    """The ticket, with its notification pending, and whether it is new. The same report handed
+    off again while its ticket is unresolved gets that ticket back; a spooled entry is written at
+    most once, whatever crashed between writing its ticket and removing it from the spool."""
+    existing = open_ticket_for_report(store, request.conversation_id, request.trigger_message, request.reason)
     if existing is not None:
-        log.info("handoff for conversation %s repeated: ticket %s already open", conversation_id, existing.id)
+        log.info("handoff for conversation %s repeated: ticket %s already open", request.conversation_id, existing.id)
         return existing, False
-    return store.create_ticket(conversation_id, channel, reason, severity, findings, trigger_message), True
+    if from_spool:
+        return store.create_ticket_once(request.spool_id, request.requested_at, **request.ticket_fields())
+    return store.create_ticket(**request.ticket_fields()), True
 
 
 def open_handoff_or_spool(
@@ -86,11 +80,9 @@ def open_handoff_or_spool(
     webhook never holds the turn; with no webhook configured that is recorded at once. The worker
     also replays what is spooled. An error here means the spool failed too: the caller must log
     it as critical."""
-    fields = request.ticket_fields()
-    clinic_name = fields.pop("clinic_name")
     try:
         ticket_store = store()
-        ticket, created = record_handoff(ticket_store, **fields)
+        ticket, created = record_handoff(ticket_store, request)
     except Exception as error:
         path = spool.add(request)
         log.error(
@@ -101,7 +93,7 @@ def open_handoff_or_spool(
         )
         return None
     if created and not notifier.configured:
-        _record_safely(ticket_store, ticket, _notify_safely(notifier, ticket, clinic_name))
+        _record_safely(ticket_store, ticket, _notify_safely(notifier, ticket, request.clinic_name))
     return ticket
 
 
@@ -126,15 +118,9 @@ def _open_spooled_handoff(store: TicketStore, notifier: Notifier, request: Hando
     """Like `open_handoff`, once per spool entry: a replay that crashed after the ticket was
     written finds it, and only tells staff if that had not been done yet. The same report spooled
     twice (a replica died and another handled the message again) joins the ticket already open."""
-    fields = request.ticket_fields()
-    clinic_name = fields.pop("clinic_name")
-    existing = open_ticket_for_report(store, request.conversation_id, request.trigger_message, request.reason)
-    if existing is not None:
-        ticket, created = existing, False
-    else:
-        ticket, created = store.create_ticket_once(request.spool_id, request.requested_at, **fields)
+    ticket, created = record_handoff(store, request, from_spool=True)
     if created or ticket.notification_status is NotificationStatus.pending:
-        outcome = _notify_safely(notifier, ticket, clinic_name)
+        outcome = _notify_safely(notifier, ticket, request.clinic_name)
         _record_safely(store, ticket, outcome)
     return store.get(ticket.id) or ticket
 

@@ -59,9 +59,9 @@ class HandoffRequest:
     spool_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def ticket_fields(self) -> dict[str, Any]:
-        """The keyword arguments of `open_handoff`."""
+        """The keyword arguments of `TicketStore.create_ticket`."""
         values = asdict(self)
-        for key in ("requested_at", "spool_id"):
+        for key in ("requested_at", "spool_id", "clinic_name"):
             values.pop(key)
         return values
 
