@@ -31,7 +31,8 @@ from bot.replies import (
     render,
     topic_choice_message,
 )
-from bot.safety import screen
+from bot.safety import Opinion, screen
+from bot.safety.learned import PARSE_DATA_KEY
 from bot.triage import PENDING_INTENT, PENDING_TEXT, PENDING_TOPICS, HandoffNeed, Plan, Turn, triage
 
 logger = logging.getLogger(__name__)
@@ -62,7 +63,8 @@ class ActionScreenMessage(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         turn = read_turn(tracker)
-        plan = triage(turn, screen(turn.text), screen=screen, responses=domain_response_names())
+        opinion = Opinion.from_dict(tracker.latest_message.get(PARSE_DATA_KEY))  # formed by Rasa's NLU
+        plan = triage(turn, screen(turn.text, opinion), screen=screen, responses=domain_response_names())
         return await carry_out(plan, turn, dispatcher, load_profile())
 
 

@@ -2,7 +2,8 @@
 
 Runs after DIET and before the FallbackClassifier (config.yml). At training it embeds every
 intent example with all-MiniLM-L6-v2 (bot/language/encoder.py) and fits bot.language.intents's
-logistic regression; for each message it blends that ranking with DIET's, so the fallback and
+logistic regression; for each message it takes the embedding SentenceEmbedder computed
+(rasa_ext/sentence_meaning.py) and blends that ranking with DIET's, so the fallback and
 the clarifying question see the blended confidence. The model logic lives in bot/language/.
 """
 
@@ -21,6 +22,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.language.encoder import sentence_encoder
 from bot.language.intents import IntentModel, blend
+from rasa_ext.sentence_meaning import meaning_vectors
 
 MODEL_FILE = "intent_model.npz"
 RANKING_LENGTH = 10
@@ -65,7 +67,9 @@ class SentenceMeaningIntentClassifier(GraphComponent, IntentClassifier):
             text = message.get(TEXT)
             if not text or self.model is None:
                 continue
-            meaning = self.model.ranking(self.encoder.encode([text])[0])
+            vectors = meaning_vectors(message)  # SentenceEmbedder's, when it runs before this
+            vector = vectors[0] if vectors is not None else self.encoder.encode([text])[0]
+            meaning = self.model.ranking(vector)
             bag_of_words = {entry[INTENT_NAME_KEY]: entry[PREDICTED_CONFIDENCE_KEY]
                             for entry in message.get(INTENT_RANKING_KEY) or []}
             ranking = blend(bag_of_words, meaning, float(self.config["meaning_weight"]))[:RANKING_LENGTH]

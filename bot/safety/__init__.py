@@ -7,7 +7,7 @@ decision.combine() lets either raise the outcome and neither lower it.
 
 from bot.safety.decision import Outcome, ScreenResult, combine, decide, learned_result
 from bot.safety.detector import analyse
-from bot.safety.learned import learned_screen
+from bot.safety.learned import Opinion, learned_screen
 
 
 def screen_by_rules(text: str) -> ScreenResult:
@@ -18,11 +18,13 @@ def screen_by_learned_opinion(text: str) -> ScreenResult:
     return learned_result(learned_screen().opinion(text or ""))
 
 
-def screen(text: str) -> ScreenResult:
+def screen(text: str, opinion: Opinion | None = None) -> ScreenResult:
+    """`opinion`: the learned opinion of this very text when it is already known (Rasa's NLU
+    forms it from the embedding it computes anyway); otherwise it is formed here."""
     rules = screen_by_rules(text)
     if rules.outcome == Outcome.EMERGENCY:
         return rules  # nothing outranks it; no need to ask the model
-    return combine(rules, learned_screen().opinion(text or ""))
+    return combine(rules, opinion if opinion is not None else learned_screen().opinion(text or ""))
 
 
-__all__ = ["Outcome", "ScreenResult", "screen", "screen_by_learned_opinion", "screen_by_rules"]
+__all__ = ["Opinion", "Outcome", "ScreenResult", "screen", "screen_by_learned_opinion", "screen_by_rules"]

@@ -31,6 +31,7 @@ SETTINGS_FILE = Path(__file__).resolve().parent / "learned.yml"
 CACHE = MODELS / "safety_opinion.npz"
 LABEL_CLASS = {"emergency": "emergency", "other_person_red_flag": "emergency", "side_effect": "handoff",
                "contraindication": "handoff", "other_person": "none", "no_escalation": "none"}
+PARSE_DATA_KEY = "safety_opinion"  # where Rasa's NLU puts the opinion (rasa_ext/sentence_meaning.py)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -38,6 +39,20 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 class Opinion:
     handoff: float  # probability that a nurse would hand this message to staff (emergency included)
     emergency: float  # probability that it needs the emergency line
+
+    def as_dict(self) -> dict[str, float]:
+        return {"handoff": self.handoff, "emergency": self.emergency}
+
+    @classmethod
+    def from_dict(cls, data: object) -> "Opinion | None":
+        """The opinion Rasa's NLU put into the parse data (rasa_ext/safety_opinion.py), or None
+        when there is none or it is not two probabilities (then the screen forms its own)."""
+        if not isinstance(data, dict):
+            return None
+        values = [data.get("handoff"), data.get("emergency")]
+        if not all(isinstance(value, (int, float)) and 0.0 <= value <= 1.0 for value in values):
+            return None
+        return cls(handoff=float(values[0]), emergency=float(values[1]))  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=1)
@@ -66,6 +81,8 @@ def fingerprint(items: Iterable[tuple[str, str]]) -> str:
 
 
 def pieces(text: str) -> list[str]:
+    """The whole message first, then its sentences when it has more than one: what `opinion`
+    judges, and what Rasa's SentenceEmbedder embeds for it (rasa_ext/sentence_meaning.py)."""
     sentences = [s for s in SENTENCE_END.split(text.strip()) if len(s.split()) >= 2]
     return [text, *sentences] if len(sentences) > 1 else [text]
 
@@ -92,7 +109,11 @@ class LearnedScreen:
 
         if not text.strip():
             return Opinion(0.0, 0.0)
-        probabilities = linear_softmax(sentence_encoder().encode(pieces(text)), self.weights, self.bias)
+        return self.opinion_of_vectors(sentence_encoder().encode(pieces(text)))
+
+    def opinion_of_vectors(self, vectors: np.ndarray) -> Opinion:
+        """The opinion from the embeddings of a message's `pieces`, already computed."""
+        probabilities = linear_softmax(vectors, self.weights, self.bias)
         emergency = float(probabilities[:, CLASSES.index("emergency")].max())
         handoff = float((1 - probabilities[:, CLASSES.index("none")]).max())
         return Opinion(handoff=handoff, emergency=emergency)

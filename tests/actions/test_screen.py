@@ -218,3 +218,27 @@ def test_a_typed_yes_answers_the_question_whatever_nlu_made_of_it(ticket_db, rep
 def test_a_typed_no_answers_the_earlier_question(ticket_db, reply):
     result = screen_turn(reply, intent="nlu_fallback", slots=PENDING, channel="twilio")
     assert result.responses == ["utter_faq_side_effects"] and ticket_db.list_open() == []
+
+
+def turn_with_opinion(text, opinion, intent="faq_what_is"):
+    event = user_event(text, intent)
+    event["parse_data"]["safety_opinion"] = opinion
+    return run_action(ActionScreenMessage(), make_tracker([event]))
+
+
+def test_the_opinion_rasas_nlu_formed_is_used_and_not_formed_again(ticket_db, monkeypatch):
+    def must_not_embed():
+        raise AssertionError("the action embedded the message although the parse data had the opinion")
+
+    monkeypatch.setattr("bot.safety.learned_screen", must_not_embed)
+    result = turn_with_opinion("what is mesotherapy?", {"handoff": 1.0, "emergency": 0.0})
+    assert "pause" in event_names(result)
+    assert ticket_db.list_open()[0].reason == "side_effect"
+
+
+@pytest.mark.parametrize("opinion", [None, "high", {"handoff": 7, "emergency": 0.0}, {"handoff": 0.5}])
+def test_a_missing_or_malformed_opinion_is_formed_by_the_action_itself(ticket_db, opinion):
+    calm = turn_with_opinion("what is mesotherapy?", opinion)
+    assert "pause" not in event_names(calm) and ticket_db.list_open() == []
+    report = turn_with_opinion("my face has been swollen and hot since the injections", opinion)
+    assert "pause" in event_names(report)
