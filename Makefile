@@ -8,6 +8,8 @@ export RASA_TELEMETRY_ENABLED := false
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 MODEL := models/current.tar.gz
+SAFETY_OPINION := models/safety_opinion.npz
+SAFETY_OPINION_INPUTS := bot/safety/learned.yml $(shell find data/nlu tests/safety tests/real_text -name '*.yml' 2>/dev/null)
 
 .PHONY: run shell test test-fast lint audit bench bench-text bench-repeat bench-load setup model lock clean
 
@@ -50,7 +52,11 @@ setup: .venv/.installed-lock.sha256 web/node_modules/.installed-lock.sha256
 web/node_modules/.installed-lock.sha256: web/package-lock.json scripts/setup_web.sh
 	bash scripts/setup_web.sh
 
-model: setup $(MODEL)
+model: setup $(MODEL) $(SAFETY_OPINION)
+
+$(SAFETY_OPINION): $(SAFETY_OPINION_INPUTS) | setup
+	$(PY) -m bot.safety fit
+	touch $@
 
 $(MODEL): $(TRAINING_INPUTS) | setup
 	$(RASA) train --fixed-model-name current --out models

@@ -34,3 +34,11 @@ def test_a_given_opinion_is_used_as_the_learned_one():
     assert not screen("what is mesotherapy?", calm).hands_off
     assert screen("what is mesotherapy?", alarmed).hands_off
     assert np.isclose(learned_screen().opinion("").handoff, 0.0)
+
+
+def test_fit_command_leaves_the_cache_the_servers_load(capsys):
+    from bot.safety.__main__ import main
+    from bot.safety.learned import CACHE
+
+    assert main(["fit"]) == 0
+    assert CACHE.is_file() and str(CACHE) in capsys.readouterr().out
