@@ -2,7 +2,7 @@
 
 `make bench-load` (`python -m bench.load`) serves the model twice: (1) the single-machine
 embedded set-up of `make run` (one Rasa server with a Sanic worker per core, SQLite stores) and
-(2) the production layout of deploy/ (two Rasa replicas behind nginx, PostgreSQL, Redis; bot/cluster.py).
+(2) the production layout of deploy/ (two Rasa replicas behind nginx, PostgreSQL, Redis; tools/cluster.py).
 Against each it runs:
 - paced: `--conversations` patients at once, `--turns` messages each, pausing `--think` seconds
   (uniform) between a reply and their next message, like people typing; the side-effect report
@@ -31,10 +31,10 @@ from typing import Any, Iterator
 from sqlalchemy import bindparam, create_engine, text
 
 from bench.run import BENCH, children, machine, percentile, tree_memory_mib, write_report
-from bot.cluster import running_cluster
-from bot.loadtest import Conversation, kept, run_conversations, script, stored_events, told, verify
 from bot.paths import MODEL, ROOT
-from bot.servers import running_stack
+from runtime.servers import running_stack
+from tools.cluster import running_cluster
+from tools.loadtest import Conversation, kept, run_conversations, script, stored_events, told, verify
 
 SETUPS = ("embedded", "cluster")
 

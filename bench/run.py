@@ -25,12 +25,13 @@ from typing import Any
 
 import aiohttp
 
-from bot.evaluation import RealQuestionScore, read_nlu_examples, score
+from bench.safety_scoring import MUST_ESCALATE, evaluate, read_screening_set
+from bench.scoring import RealQuestionScore, score
 from bot.language.clarify import reply_for
+from bot.language.nlu_examples import read_nlu_examples
 from bot.paths import HELD_OUT_NLU, ROOT
 from bot.safety import screen, screen_by_learned_opinion, screen_by_rules
-from bot.safety.evaluation import MUST_ESCALATE, evaluate, read_screening_set
-from bot.servers import running_stack
+from runtime.servers import running_stack
 
 BENCH = ROOT / "bench"
 CONFIGS = {"project": ROOT / "config.yml", "rasa_default": BENCH / "default_config.yml"}

@@ -3,7 +3,7 @@
 Every channel passes each message through `limit_length` before NLU: a message is cut to its first
 MAX_MESSAGE_CHARS characters, so a pasted essay cannot slow NLU down for everyone, and the safety
 screen still sees how it starts. (Request bodies are capped by Sanic itself: SANIC_REQUEST_MAX_SIZE,
-set in bot/servers.py.)
+set in runtime/servers.py.)
 """
 
 import logging

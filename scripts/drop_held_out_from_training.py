@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.evaluation import read_nlu_examples  # noqa: E402
+from bot.language.nlu_examples import read_nlu_examples  # noqa: E402
 from bot.paths import HELD_OUT_NLU, ROOT  # noqa: E402
 
 

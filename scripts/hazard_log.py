@@ -17,8 +17,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.safety_scoring import evaluate, read_screening_set  # noqa: E402
 from bot.safety import screen  # noqa: E402
-from bot.safety.evaluation import evaluate, read_screening_set  # noqa: E402
 
 LOG = ROOT / "tests" / "safety" / "hazard_log.yml"
 SETS = ("tests/real_text/screening_dev.yml", "tests/real_text/screening_test.yml")

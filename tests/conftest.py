@@ -6,10 +6,10 @@ from typing import Iterator
 import pytest
 import yaml
 
-from bot.channels import CHANNEL_VARIABLES
 from bot.paths import DOMAIN, MODEL
 from bot.profile import ClinicProfile, load_profile
-from bot.servers import Stack, running_stack
+from runtime.channels import CHANNEL_VARIABLES
+from runtime.servers import Stack, running_stack
 from tests.servers.webhook import WebhookReceiver
 
 # Every test gets the marker of its layer, from the folder it is in (pyproject.toml lists them).

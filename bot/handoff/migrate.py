@@ -8,8 +8,10 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -54,3 +56,25 @@ def current_revision(url: str) -> str | None:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
+
+
+class SchemaNotCurrent(RuntimeError):
+    """The handoff database is not at the latest schema: migrations run at start-up or deploy."""
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def require_current_schema(url: str) -> None:
+    """Raise SchemaNotCurrent unless `url`'s schema is the latest. Every process that opens the
+    ticket store migrates at its start (the action server, `python -m bot actions`, the staff and
+    retention commands), so this only fires when one did not."""
+    try:
+        revision = current_revision(url)
+    except OperationalError as error:  # e.g. a SQLite directory that does not exist
+        raise SchemaNotCurrent(f"the handoff database cannot be read ({type(error.orig).__name__}); "
+                               "run `python -m bot migrate`") from error
+    if revision != head_revision():
+        raise SchemaNotCurrent(f"the handoff database is at schema {revision or 'none'}, not {head_revision()}: "
+                               "run `python -m bot migrate` (the action server does at start-up)")

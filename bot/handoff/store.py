@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.handoff.migrate import upgrade_database
+from bot.handoff.migrate import require_current_schema
 from bot.handoff.models import Notification, NotificationStatus, Status, Ticket, utc_now
 from bot.kinds import SEVERITY_ORDER, Finding, Reason, Severity
 from bot.settings import handoff_database_url
@@ -154,7 +154,7 @@ class TicketStore:
     """Create, list and move handoff tickets through open → claimed → resolved."""
 
     def __init__(self, url: str, *, clock: Callable[[], datetime] = utc_now) -> None:
-        upgrade_database(url)
+        require_current_schema(url)  # migrating is start-up's job (bot/handoff/migrate.py), not this one's
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)

@@ -67,7 +67,7 @@ def training_items() -> list[tuple[str, str]]:
         for item in yaml.safe_load((ROOT / name).read_text(encoding="utf-8")):
             if item["label"] in LABEL_CLASS:
                 items.append((item["text"], LABEL_CLASS[item["label"]]))
-    from bot.evaluation import read_nlu_examples
+    from bot.language.nlu_examples import read_nlu_examples
 
     for pattern in settings()["question_files"]:
         for path in sorted(ROOT.glob(pattern)):

@@ -7,8 +7,8 @@ import pytest
 
 from actions import screen as screen_module
 from actions.screen import ActionScreenMessage
-from bot.handoff import TicketStore
-from tests.actions.helper import action_event, bot_event, make_tracker, run_action, user_event
+from tests.support.stores import migrated_store
+from tests.support.trackers import action_event, bot_event, make_tracker, run_action, user_event
 
 
 @pytest.fixture(autouse=True)
@@ -20,7 +20,7 @@ def ticket_db(tmp_path, monkeypatch):
     screen_module.ticket_store.cache_clear()
     screen_module.notifier.cache_clear()
     screen_module.spool.cache_clear()
-    yield TicketStore(url)
+    yield migrated_store(url)
     getattr(screen_module.ticket_store, "cache_clear", lambda: None)()
 
 

@@ -1,5 +1,5 @@
 from actions.session_start import ActionSessionStart
-from tests.actions.helper import domain, make_tracker, run_action
+from tests.support.trackers import domain, make_tracker, run_action
 
 
 def test_starts_the_session_with_the_clinic_details_in_slots(monkeypatch):

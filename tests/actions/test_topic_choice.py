@@ -1,7 +1,7 @@
 """"Did you mean: A or B?" in action_screen_message, on real trackers and the real domain."""
 
 from actions.screen import PENDING_TOPICS, ActionScreenMessage
-from tests.actions.helper import make_tracker, run_action, user_event
+from tests.support.trackers import make_tracker, run_action, user_event
 
 CLOSE_CALL = [("nlu_fallback", 0.5), ("faq_sessions", 0.46), ("faq_results", 0.41), ("faq_pain", 0.05)]
 

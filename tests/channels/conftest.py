@@ -10,7 +10,7 @@ import pytest
 
 from bot.handoff import TicketStore
 from bot.paths import MODEL, ROOT
-from bot.servers import Stack, running_stack
+from runtime.servers import Stack, running_stack
 from tests.channels.fake_platforms import FakePlatforms
 from tests.channels.helpers import CHANNEL_ENV, SECRETS
 from tests.servers.webhook import WebhookReceiver

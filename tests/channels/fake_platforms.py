@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
-from tests.waiting import wait_for
+from tests.support.waiting import wait_for
 
 
 @dataclass

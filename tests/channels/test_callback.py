@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from tests.channels.helpers import FAQ, REPORT, post, post_json
-from tests.waiting import wait_for
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.servers
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.servers import http_get
+from runtime.servers import http_get
 from tests.channels.fake_platforms import text_of
 from tests.channels.helpers import CHANNEL_ENV, FAQ, REPORT, UNSURE, post_json
 

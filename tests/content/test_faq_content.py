@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.evaluation import read_nlu_examples
+from bot.language.nlu_examples import read_nlu_examples
 from bot.paths import FAQ_SOURCES, HELD_OUT_NLU, ROOT, SEEDS
 
 DATA = ROOT / "data"

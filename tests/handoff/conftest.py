@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bot.handoff import TicketStore
+from tests.support.stores import migrated
 
 
 @dataclass
@@ -106,7 +107,7 @@ def unused_port() -> int:
 
 @pytest.fixture
 def db_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'handoff.db'}"
+    return migrated(f"sqlite:///{tmp_path / 'handoff.db'}")
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
 from bot.handoff import TicketStore, upgrade_database
-from bot.handoff.migrate import alembic_config, current_revision
+from bot.handoff.migrate import SchemaNotCurrent, alembic_config, current_revision
 from bot.handoff.models import Base
+from runtime.cli import main
 
 
 def test_upgrade_creates_both_tables_with_their_indexes(tmp_path):
@@ -38,6 +39,7 @@ def test_upgrade_creates_both_tables_with_their_indexes(tmp_path):
 
 def test_upgrade_is_idempotent_and_keeps_data(tmp_path):
     url = f"sqlite:///{tmp_path / 'handoff.db'}"
+    upgrade_database(url)
     store = TicketStore(url)
     ticket = store.create_ticket("c", "rest", "human_request", "routine", [], "a person please")
     store.close()
@@ -78,6 +80,9 @@ def test_a_database_from_the_first_schema_is_upgraded_with_its_tickets(tmp_path)
             " staff_notes, created_at, updated_at) values ('c', 'rest', 'human_request', 'routine', '[]', 'hi',"
             " 'open', '', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
         ))
+    with pytest.raises(SchemaNotCurrent, match="at schema 0001, not 0002: run `python -m bot migrate`"):
+        TicketStore(url)  # the store does not migrate; start-up does
+    assert main(["migrate", "--database-url", url]) == 0
     store = TicketStore(url)
     [ticket] = store.list_open()
     assert ticket.conversation_id == "c" and current_revision(url) == "0002"
@@ -85,13 +90,22 @@ def test_a_database_from_the_first_schema_is_upgraded_with_its_tickets(tmp_path)
     assert store.ticket_for_spool_id("s-1").conversation_id == "d"
 
 
-def test_threads_opening_a_new_database_at_once_all_get_a_working_store(tmp_path):
-    """The action server's first handoffs run in executor threads; each may open the store."""
+def test_a_store_on_a_new_database_is_refused_until_start_up_migrates_it(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    with pytest.raises(SchemaNotCurrent, match="at schema none"):
+        TicketStore(url)
+    with pytest.raises(SchemaNotCurrent, match="cannot be read"):
+        TicketStore(f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}")
+
+
+def test_threads_migrating_and_opening_a_new_database_at_once_all_get_a_working_store(tmp_path):
+    """Start-up migrations of several processes' threads may meet on a new database."""
     url = f"sqlite:///{tmp_path / 'new.db'}"
     errors: list = []
 
     def open_and_write(number: int) -> None:
         try:
+            upgrade_database(url)
             store = TicketStore(url)
             store.create_ticket(f"conv-{number}", "rest", "side_effect", "routine", [], "swollen")
             store.close()

@@ -15,7 +15,7 @@ def test_no_rasa_imports_anywhere_in_the_package():
 
 def test_importing_the_package_and_cli_loads_no_rasa_module():
     code = (
-        "import sys, bot.handoff, bot.handoff.staff_cli; "
+        "import sys, bot.handoff, runtime.staff_cli; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rasa', 'rasa_sdk')))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=PACKAGE.parents[1], capture_output=True, text=True)

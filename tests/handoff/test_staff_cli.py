@@ -6,7 +6,7 @@ import pytest
 
 from bot.handoff import NotificationStatus, Status, TicketStore
 from bot.handoff.spool import HandoffRequest, HandoffSpool
-from bot.handoff.staff_cli import add_staff_commands, format_age, rasa_auth_token, resume_curl
+from runtime.staff_cli import add_staff_commands, format_age, rasa_auth_token, resume_curl
 
 from .conftest import RASA_TOKEN
 

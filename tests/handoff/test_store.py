@@ -15,6 +15,7 @@ from bot.handoff import (
     default_database_url,
 )
 from bot.handoff.store import REPO
+from tests.support.stores import migrated
 
 from .conftest import FINDINGS
 
@@ -37,7 +38,7 @@ def clock():
 
 @pytest.fixture
 def timed_store(tmp_path, clock):
-    store = TicketStore(f"sqlite:///{tmp_path / 'timed.db'}", clock=clock)
+    store = TicketStore(migrated(f"sqlite:///{tmp_path / 'timed.db'}"), clock=clock)
     yield store
     store.close()
 

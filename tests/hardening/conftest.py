@@ -12,10 +12,10 @@ import pytest
 
 from bot.handoff import TicketStore
 from bot.handoff.spool import HandoffSpool
-from bot.local_services import PostgresCluster, postgres_cluster
 from bot.paths import MODEL
-from bot.servers import Stack, running_stack, start_action_server
+from runtime.servers import Stack, running_stack, start_action_server
 from tests.servers.webhook import WebhookReceiver
+from tools.local_services import PostgresCluster, postgres_cluster
 
 CLINIC_ORIGIN = "https://www.clinic.example"
 OTHER_ORIGIN = "https://evil.example"

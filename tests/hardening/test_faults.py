@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from bot.servers import http_get
-from tests.waiting import wait_for
+from runtime.servers import http_get
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.servers
 

@@ -11,7 +11,7 @@ import pytest
 
 from bot.paths import ROOT
 from tests.hardening.test_web_security import socketio_conversation, stored_user_texts
-from tests.waiting import wait_for
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.servers
 

@@ -9,8 +9,8 @@ import uuid
 import pytest
 import socketio
 
-from bot.servers import HOST, free_port, http_get, listening_addresses
 from rasa_ext.limits import MAX_MESSAGE_CHARS
+from runtime.servers import HOST, free_port, http_get, listening_addresses
 from tests.hardening.conftest import CLINIC_ORIGIN, OTHER_ORIGIN, request
 from tests.servers.test_socketio import converse
 

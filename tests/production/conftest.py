@@ -1,13 +1,13 @@
 """One production-layout cluster for the session: PostgreSQL, Redis, the action server, two Rasa
-replicas and nginx, on loopback (bot/cluster.py). Tests that break it leave it to
+replicas and nginx, on loopback (tools/cluster.py). Tests that break it leave it to
 `cluster.ensure_running()` to mend."""
 
 from typing import Iterator
 
 import pytest
 
-from bot.cluster import Cluster, running_cluster
 from bot.paths import MODEL
+from tools.cluster import Cluster, running_cluster
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ import json
 import urllib.error
 import urllib.request
 
-from bot.cluster import Cluster
+from tools.cluster import Cluster
 
 
 def post(base_url: str, sender: str, message: str, message_id: str | None = None) -> tuple[int, list]:

@@ -1,4 +1,4 @@
-"""deploy/ describes the same layout the production tests run (bot/production.py): the same
+"""deploy/ describes the same layout the production tests run (runtime/production.py): the same
 processes, the same `python -m bot` commands, the same environment switch; and the nginx template
 renders to a configuration nginx accepts. No servers are started here."""
 
@@ -9,8 +9,8 @@ import subprocess
 import pytest
 import yaml
 
-from bot.local_services import NGINX_PACKAGES, ensure_debian_packages, find_binary
-from bot.production import DEPLOY, RASA_PORTS, environment, layout, render_nginx_conf
+from runtime.production import DEPLOY, RASA_PORTS, environment, layout, render_nginx_conf
+from tools.local_services import NGINX_PACKAGES, ensure_debian_packages, find_binary
 
 # Options that differ by where a process runs (interface, folders, replica host names), not what it is.
 PLACEMENT = {"--host", "--prefix", "--model", "--run-dir"}

@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from bot.loadtest import REPORT, run_conversations, script, stored_events, tickets_by_conversation, verify
 from bot.replies import render
+from tools.loadtest import REPORT, run_conversations, script, stored_events, tickets_by_conversation, verify
 
 from .helpers import access_log_lines, post, upstreams
 

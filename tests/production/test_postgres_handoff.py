@@ -13,8 +13,8 @@ from sqlalchemy import create_engine
 from bot.handoff import TicketStore
 from bot.handoff.migrate import current_revision
 from bot.handoff.models import Base
-from bot.local_services import postgres_server
 from bot.paths import ROOT
+from tools.local_services import postgres_server
 
 pytestmark = pytest.mark.servers
 
@@ -26,8 +26,8 @@ def postgres(tmp_path_factory):
 
 
 def test_concurrent_first_starts_all_migrate_cleanly(postgres):
-    start = f"from bot.handoff import TicketStore; TicketStore({postgres!r}).close()"
-    workers = [subprocess.Popen([sys.executable, "-c", start], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    start = [sys.executable, "-m", "bot", "migrate", "--database-url", postgres]  # the deploy step
+    workers = [subprocess.Popen(start, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                for _ in range(4)]
     failures = [worker.communicate(timeout=120)[1] for worker in workers if worker.wait(timeout=120) != 0]
     assert failures == []

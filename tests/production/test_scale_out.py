@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from bot.loadtest import REPORT, run_conversations, script, verify
-from bot.servers import HOST
+from runtime.servers import HOST
+from tools.loadtest import REPORT, run_conversations, script, verify
 
 from .helpers import access_log_lines, upstreams
 

@@ -8,9 +8,9 @@ import uuid
 import pytest
 import socketio
 
-from bot.loadtest import REPORT
-from bot.servers import http_get
 from bot.website import PAGE_PATH
+from runtime.servers import http_get
+from tools.loadtest import REPORT
 
 pytestmark = pytest.mark.servers
 

@@ -5,7 +5,7 @@ import pytest
 from rasa.engine import loader
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 
-from bot.evaluation import read_nlu_examples
+from bot.language.nlu_examples import read_nlu_examples
 from bot.paths import HELD_OUT_NLU, MODEL, ROOT
 from rasa_ext.graph_runner import SequentialGraphRunner
 

@@ -10,8 +10,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import make_url
 
-from bot.servers import lock_store_settings, render_endpoints, tracker_store_settings
 from rasa_ext.lock_store import RedisTicketLockStore
+from runtime.servers import lock_store_settings, render_endpoints, tracker_store_settings
 
 
 def endpoints(tmp_path, tracker, **options) -> dict:

@@ -6,9 +6,7 @@ import uuid
 import pytest
 import rasa
 
-from bot.channels import CHANNEL_VARIABLES
 from bot.paths import MODEL
-from bot.servers import running_stack
 from rasa_ext.patches import (
     WRITTEN_FOR_RASA,
     UnsupportedRasa,
@@ -17,6 +15,8 @@ from rasa_ext.patches import (
     selected,
     speedups_enabled,
 )
+from runtime.channels import CHANNEL_VARIABLES
+from runtime.servers import running_stack
 from tests.servers.test_rest import ANSWERED, EXPECTED_RESPONSE, QUESTIONS
 
 

@@ -10,9 +10,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.local_services import postgres_server
 from bot.paths import DOMAIN
 from rasa_ext.tracker_store import ClinicSQLTrackerStore
+from tools.local_services import postgres_server
 
 
 def test_sqlite_runs_in_wal_mode_and_round_trips_a_conversation(tmp_path):

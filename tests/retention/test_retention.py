@@ -18,10 +18,11 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot.handoff import TicketStore
 from bot.handoff.spool import HandoffRequest, HandoffSpool
-from bot.local_services import postgres_server, redis_server
 from bot.paths import ROOT
-from bot.retention import DataStores, erase, parse_age, purge
 from rasa_ext.lock_store import SQLiteLockStore
+from runtime.retention import DataStores, erase, parse_age, purge
+from tests.support.stores import migrated
+from tools.local_services import postgres_server, redis_server
 
 NOW = datetime.now(timezone.utc)
 
@@ -54,7 +55,7 @@ def urls(request, tmp_path):
 @pytest.fixture
 def stores(urls, tmp_path) -> DataStores:
     tracker_url, handoff_url = urls
-    return DataStores(tracker_url, handoff_url, HandoffSpool(tmp_path / "spool"), tmp_path / "locks.db")
+    return DataStores(tracker_url, migrated(handoff_url), HandoffSpool(tmp_path / "spool"), tmp_path / "locks.db")
 
 
 def save_conversation(tracker_url: str, sender: str, *when: datetime) -> None:

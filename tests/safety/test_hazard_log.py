@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bench.safety_scoring import is_correct
 from bot.safety import screen
-from bot.safety.evaluation import is_correct
 
 LOG = Path(__file__).resolve().parent / "hazard_log.yml"
 ENTRIES = yaml.safe_load(LOG.read_text(encoding="utf-8")) or []

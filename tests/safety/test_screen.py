@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.evaluation import read_nlu_examples
+from bot.language.nlu_examples import read_nlu_examples
 from bot.paths import HELD_OUT_NLU
 from bot.safety import Outcome, screen, screen_by_rules
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.safety_scoring import MUST_ESCALATE, evaluate, read_screening_set
 from bot.safety import screen
-from bot.safety.evaluation import MUST_ESCALATE, evaluate, read_screening_set
 
 HERE = Path(__file__).resolve().parent
 LOOK_ALIKES = ["general", "negation", "hypothetical", "is_normal", "logistics", "other_topic", "other_person"]

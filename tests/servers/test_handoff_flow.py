@@ -10,7 +10,7 @@ import yaml
 
 from bot.handoff import TicketStore
 from bot.paths import ROOT
-from tests.waiting import wait_for
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.servers
 

@@ -1,9 +1,10 @@
 """The held-out NLU set (never trained on), scored against the running model: the share of
-messages whose answer is right (see bot.evaluation.ACCEPTABLE_ANSWERS)."""
+messages whose answer is right (see bench.scoring.ACCEPTABLE_ANSWERS)."""
 
 import pytest
 
-from bot.evaluation import read_nlu_examples, score
+from bench.scoring import score
+from bot.language.nlu_examples import read_nlu_examples
 from bot.paths import HELD_OUT_NLU
 
 pytestmark = pytest.mark.servers

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.run import process_tree
-from bot.servers import http_get, http_post_json, listening_sockets
+from runtime.servers import http_get, http_post_json, listening_sockets
 
 pytestmark = pytest.mark.servers
 
@@ -137,7 +137,7 @@ def test_each_rasa_worker_listens_on_its_own_socket(stack):
 
 
 def test_every_server_process_runs_numpy_and_tensorflow_on_one_thread(stack):
-    """Workers scale by process; a second BLAS thread per process only spins (bot.servers.QUIET_ENV)."""
+    """Workers scale by process; a second BLAS thread per process only spins (runtime.servers.QUIET_ENV)."""
     pids = [pid for managed in stack.processes for pid in process_tree(managed.process.pid)]
     assert len(pids) > len(stack.processes)  # the Rasa workers are in there too
     for pid in pids:

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from bot.servers import http_get
+from runtime.servers import http_get
 
 pytestmark = pytest.mark.servers
 

@@ -7,8 +7,8 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from bot.local_services import nginx_server, postgres_cluster, postgres_server, redis_server
-from bot.servers import HOST, free_port, port_is_free
+from runtime.servers import HOST, free_port, port_is_free
+from tools.local_services import nginx_server, postgres_cluster, postgres_server, redis_server
 
 
 def test_postgres_answers_sql_and_stops(tmp_path: Path):

@@ -10,10 +10,11 @@ import pexpect
 import pytest
 
 from bot import replies
-from bot.cli import shell_stores
 from bot.handoff import TicketStore
 from bot.paths import ROOT, VAR
-from bot.servers import free_port, port_is_free
+from runtime.cli import shell_stores
+from runtime.servers import free_port, port_is_free
+from tests.support.stores import migrated_store
 
 pytestmark = pytest.mark.servers
 
@@ -56,7 +57,7 @@ def shell_session(tmp_path):
         yield child, ports, patients_db
     finally:
         if child.isalive():
-            child.kill(signal.SIGTERM)  # bot.cli stops its action server and rasa shell on SIGTERM
+            child.kill(signal.SIGTERM)  # runtime.cli stops its action server and rasa shell on SIGTERM
             child.expect(pexpect.EOF, timeout=60)
         child.close(force=True)
         for pid in action_server_pids(ports["action"]):
@@ -89,7 +90,7 @@ def test_staff_chat_gets_the_patients_answers_and_its_ticket_stays_out_of_the_pa
     ticket = TicketStore(f"sqlite:///{VAR / 'shell' / 'handoff.db'}").open_ticket_for(conversation_id)
     assert ticket is not None and ticket.id == reference
     assert (ticket.reason, ticket.channel) == ("side_effect", "cmdline")
-    assert TicketStore(patients_db).open_ticket_for(conversation_id) is None
+    assert migrated_store(patients_db).open_ticket_for(conversation_id) is None
 
 
 def test_keep_puts_staff_chats_in_the_patients_stores_and_the_default_does_not():

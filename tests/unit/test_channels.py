@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.channels import OPTIONAL_CHANNELS, ChannelConfigError, describe, enabled_channels, render_credentials
+from runtime.channels import OPTIONAL_CHANNELS, ChannelConfigError, describe, enabled_channels, render_credentials
 
 BASE = {"rasa_ext.rest_channel.PatientRestInput": None, "socketio": {"session_persistence": True}}
 TELEGRAM = {"TELEGRAM_ACCESS_TOKEN": "123456:abc-DEF", "TELEGRAM_VERIFY": "clinic_bot",

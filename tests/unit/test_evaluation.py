@@ -1,6 +1,7 @@
 from pathlib import Path
 
-from bot.evaluation import Example, read_nlu_examples, score
+from bench.scoring import score
+from bot.language.nlu_examples import Example, read_nlu_examples
 
 
 def test_reads_examples_in_file_order(tmp_path: Path):

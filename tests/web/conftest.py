@@ -12,10 +12,10 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from bot.local_services import ensure_debian_packages
 from bot.paths import ROOT
-from bot.servers import ServerError, Stack
 from bot.website import PAGE_PATH, SOCKET_IO_BUNDLE
+from runtime.servers import ServerError, Stack
+from tools.local_services import ensure_debian_packages
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium tries to reach Google's hosts at every start.

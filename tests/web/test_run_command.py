@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import Browser
 
 from bot.paths import ROOT
-from bot.servers import free_port, port_is_free
-from tests.waiting import wait_for
+from runtime.servers import free_port, port_is_free
+from tests.support.waiting import wait_for
 from tests.web.conftest import DESKTOP, SCREENSHOTS, Chat
 
 pytestmark = pytest.mark.servers

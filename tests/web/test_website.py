@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bot.handoff import TicketStore
-from bot.servers import http_get
+from runtime.servers import http_get
 from tests.web.conftest import STORAGE_KEY, Chat
 
 pytestmark = pytest.mark.servers

@@ -1,8 +1,8 @@
 """Retention and erasure of patients' data: `python -m bot purge --older-than 90d` and
 `python -m bot erase <conversation-id>`.
 
-Patients' words are kept in four places: Rasa's tracker store (the `events` table, reflected here
-rather than imported from Rasa), the handoff tickets and their notifications, the handoff spool,
+Patients' words are kept in four places: Rasa's tracker store (the `events` table, through
+runtime/rasa_store.py), the handoff tickets and their notifications, the handoff spool,
 and the lock store (conversation ids only). Purge removes whole conversations whose last event is
 older than the cutoff, except those with a ticket staff have not resolved yet, and tickets resolved
 before the cutoff. Erase removes one conversation from all four. Both print what they removed.
@@ -17,20 +17,19 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import Mapping
 
 import redis
-from sqlalchemy import MetaData, Table, create_engine, delete, func, inspect, select
-from sqlalchemy.engine import Connection, make_url
 
+from bot.handoff.migrate import upgrade_database
 from bot.handoff.spool import HandoffSpool, spool_directory
 from bot.handoff.store import TicketStore
 from bot.paths import VAR
 from bot.settings import handoff_database_url, redis_url, tracker_database_url
+from runtime.rasa_store import TrackerEvents, database_exists
 
 AGE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
 UNITS = {"h": "hours", "d": "days", "w": "weeks"}
-CHUNK = 500  # sender ids per DELETE … IN (…), well under every database's parameter limit
 
 
 def parse_age(text: str) -> timedelta:
@@ -71,61 +70,11 @@ class Removed:
 # --- the stores ---------------------------------------------------------------------------------
 
 
-def database_exists(url: str) -> bool:
-    """False for a SQLite file that is not there (connecting would create it)."""
-    parsed = make_url(url)
-    return parsed.get_backend_name() != "sqlite" or bool(parsed.database and Path(parsed.database).is_file())
-
-
-class TrackerEvents:
-    """Rasa's SQL tracker store `events` table, reflected (no Rasa import)."""
-
-    def __init__(self, url: str) -> None:
-        self.engine = create_engine(url, future=True, hide_parameters=True) if database_exists(url) else None
-        self.events: Table | None = None
-        if self.engine is not None and inspect(self.engine).has_table("events"):
-            self.events = Table("events", MetaData(), autoload_with=self.engine)
-
-    def close(self) -> None:
-        if self.engine is not None:
-            self.engine.dispose()
-
-    def conversations_idle_since(self, cutoff: datetime) -> list[str]:
-        """Conversations whose last event is before `cutoff`."""
-        if self.events is None or self.engine is None:
-            return []
-        events = self.events
-        query = select(events.c.sender_id).group_by(events.c.sender_id).having(
-            func.max(events.c.timestamp) < cutoff.timestamp())
-        with self.engine.connect() as connection:
-            return list(connection.execute(query).scalars())
-
-    def delete(self, sender_ids: Sequence[str], before: datetime | None = None) -> int:
-        """Delete the events of these conversations (only those before `before`, if given, so a
-        patient who comes back during the purge keeps the new message); returns how many."""
-        if self.events is None or self.engine is None or not sender_ids:
-            return 0
-        deleted = 0
-        with self.engine.begin() as connection:
-            for chunk in chunks(sender_ids):
-                deleted += delete_chunk(connection, self.events, chunk, before)
-        return deleted
-
-
-def delete_chunk(connection: Connection, events: Table, chunk: Sequence[str], before: datetime | None) -> int:
-    statement = delete(events).where(events.c.sender_id.in_(chunk))
-    if before is not None:
-        statement = statement.where(events.c.timestamp < before.timestamp())
-    return connection.execute(statement).rowcount
-
-
-def chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start:start + CHUNK]
-
-
 def open_ticket_store(url: str) -> TicketStore | None:
-    return TicketStore(url) if database_exists(url) else None
+    if not database_exists(url):
+        return None
+    upgrade_database(url)  # purge and erase are process start-ups
+    return TicketStore(url)
 
 
 def delete_locks(stores: DataStores, conversation_id: str) -> int:

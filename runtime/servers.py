@@ -6,9 +6,11 @@ they exercise the same processes, flags and configuration that patients get.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,9 +27,9 @@ from urllib.parse import unquote, urlsplit
 import yaml
 from sqlalchemy.engine import make_url
 
-from bot.channels import Channel, render_credentials
 from bot.paths import ROOT
 from bot.settings import web_origins
+from runtime.channels import Channel, render_credentials
 
 HOST = "127.0.0.1"
 RASA = [sys.executable, "-m", "rasa_ext"]  # Rasa's command line with rasa_ext.speedups applied
@@ -57,6 +59,12 @@ ACTION_SERVER_LIMITS = {"SANIC_REQUEST_MAX_SIZE": str(2 * 1024 * 1024)}
 class ServerError(RuntimeError):
     """A server could not be started or did not become ready."""
 
+
+
+def find_binary(name: str) -> str | None:
+    """A program on PATH, in /usr/sbin or /sbin, or in Debian's PostgreSQL directory."""
+    postgres = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin") or (postgres[-1] if postgres else None)
 
 def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -171,7 +179,7 @@ def write_private(path: Path, text: str) -> Path:
 
 def write_credentials(run_dir: Path, environ: Mapping[str, str]) -> tuple[Path, list[Channel]]:
     """Write the repository's credentials.yml (REST, socket.io) plus each channel `environ`
-    switches on (bot.channels) into the run directory, readable by this user only, because it
+    switches on (runtime.channels) into the run directory, readable by this user only, because it
     holds the channels' secrets. Raises ChannelConfigError on a half-configured channel."""
     base = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8")) or {}
     credentials, channels = render_credentials(base, environ)
@@ -418,7 +426,7 @@ def running_stack(
     """Run both servers for the duration of the `with` block, then stop them. `stock=True` serves
     the model with plain Rasa (the benchmark's baseline). `extra_env` goes to both servers,
     `rasa_env` to the Rasa server only; messaging channels are switched on by variables in the
-    environment or in `rasa_env` (bot.channels). `tracker_db` and `redis_url` are as in
+    environment or in `rasa_env` (runtime.channels). `tracker_db` and `redis_url` are as in
     `render_endpoints`."""
     run_dir.mkdir(parents=True, exist_ok=True)
     credentials, channels = write_credentials(run_dir, {**os.environ, **(rasa_env or {})})

@@ -7,36 +7,27 @@ parsed arguments and returns an exit code.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import urllib.error
-import urllib.request
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
-from urllib.parse import quote, urlencode
-
-from sqlalchemy import column, create_engine, inspect, select, table
-from sqlalchemy.engine import make_url
 
 from bot import settings
+from bot.handoff.migrate import upgrade_database
 from bot.handoff.models import utc_now
 from bot.handoff.notifier import WEBHOOK_URL_ENV, WebhookNotifier
 from bot.handoff.service import replay_spool, retry_notifications
 from bot.handoff.spool import HandoffSpool, spool_directory
 from bot.handoff.store import REPO, HandoffError, TicketStore, TicketView, default_database_url
 from bot.profile import load_profile
+from runtime.rasa_store import RASA_TOKEN_ENV, TranscriptUnavailable, read_transcript, resume_conversation, resume_curl
 
 RASA_URL_ENV = "RASA_URL"
-RASA_TOKEN_ENV = "RASA_AUTH_TOKEN"
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 TOKEN_FILE = REPO / "var" / "run" / "auth_token"
 TRIGGER_WIDTH = 60
-# Resume, then close the turn as Rasa does after every reply, so the patient's next message starts a
-# fresh turn that the rules recognise (messages sent while paused were logged but never answered).
-RESUME_BODY = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
 
 STAFF_HELP = """Handoff tickets raised by the assistant.
 
@@ -95,6 +86,7 @@ def store_url(args: argparse.Namespace) -> str:
 
 @contextmanager
 def open_store(args: argparse.Namespace) -> Iterator[TicketStore]:
+    upgrade_database(store_url(args))  # each staff command is a process start-up
     store = TicketStore(store_url(args))
     try:
         yield store
@@ -223,78 +215,6 @@ def retry_pending(args: argparse.Namespace) -> int:
 
 
 # --- Rasa ---------------------------------------------------------------------------------------
-
-
-def events_url(base: str, conversation_id: str) -> str:
-    return f"{base}/conversations/{quote(conversation_id, safe='')}/tracker/events"
-
-
-def resume_conversation(base: str, conversation_id: str, token: str | None, timeout: float = 10.0) -> str | None:
-    """POST a `resume` event to Rasa's HTTP API; returns None on success, else what went wrong."""
-    query = {"include_events": "NONE"} | ({"token": token} if token else {})
-    request = urllib.request.Request(
-        f"{events_url(base, conversation_id)}?{urlencode(query)}",
-        data=json.dumps(RESUME_BODY).encode(), method="POST", headers={"Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            response.read()
-        return None
-    except urllib.error.HTTPError as error:
-        hint = " (check $RASA_AUTH_TOKEN)" if error.code in (401, 403) else ""
-        return f"Rasa answered HTTP {error.code} {error.reason}{hint}"
-    except (urllib.error.URLError, OSError) as error:
-        return f"could not reach Rasa at {base}: {getattr(error, 'reason', error)}"
-
-
-def resume_curl(base: str, conversation_id: str) -> str:
-    url = f"{events_url(base, conversation_id)}?token=${RASA_TOKEN_ENV}"
-    return f"""curl -XPOST "{url}" -H 'Content-Type: application/json' -d '{json.dumps(RESUME_BODY)}'"""
-
-
-# --- transcript ---------------------------------------------------------------------------------
-
-
-class TranscriptUnavailable(Exception):
-    pass
-
-
-SPEAKERS = {"user": "patient", "bot": "assistant"}
-MARKERS = {"pause": "--- conversation paused for staff ---", "resume": "--- conversation resumed ---"}
-
-
-def read_transcript(url: str, conversation_id: str) -> list[str]:
-    """The conversation's lines from Rasa's SQL tracker store (`events` table), oldest first."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and not (parsed.database and Path(parsed.database).is_file()):
-        raise TranscriptUnavailable(f"no tracker database at {parsed.database}")
-    engine = create_engine(url, future=True)
-    try:
-        if not inspect(engine).has_table("events"):
-            raise TranscriptUnavailable("the tracker database has no events table (no conversation stored yet?)")
-        events = table("events", column("sender_id"), column("type_name"), column("timestamp"), column("data"))
-        query = (
-            select(events.c.type_name, events.c.data)
-            .where(events.c.sender_id == conversation_id, events.c.type_name.in_([*SPEAKERS, *MARKERS]))
-            .order_by(events.c.timestamp)
-        )
-        with engine.connect() as connection:
-            rows = connection.execute(query).all()
-    finally:
-        engine.dispose()
-    return [line for type_name, data in rows if (line := transcript_line(type_name, data))]
-
-
-def transcript_line(type_name: str, data: str | None) -> str | None:
-    if type_name in MARKERS:
-        return MARKERS[type_name]
-    try:
-        text = json.loads(data or "{}").get("text")
-    except (ValueError, AttributeError):
-        return None
-    if not text:
-        return None
-    return f"{SPEAKERS[type_name]}: " + str(text).replace("\n", "\n    ")
 
 
 def print_transcript(url: str, conversation_id: str) -> None:

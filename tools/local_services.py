@@ -7,7 +7,6 @@ A missing package is installed with apt-get (as root), so a fresh machine needs 
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import signal
@@ -19,21 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from bot.servers import HOST, ManagedProcess, ServerError, free_port, port_is_free, spawn, wait_for
+from runtime.servers import HOST, ManagedProcess, ServerError, find_binary, free_port, port_is_free, spawn, wait_for
 
 # Binary → Debian package that provides it.
 POSTGRES_PACKAGES = {"initdb": "postgresql"}
 REDIS_PACKAGES = {"redis-server": "redis-server"}
 NGINX_PACKAGES = {"nginx": "nginx"}
-
-
-def postgres_bin(name: str) -> str | None:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return found[-1] if found else None
-
-
-def find_binary(name: str) -> str | None:
-    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin") or postgres_bin(name)
 
 
 def ensure_debian_packages(binaries: dict[str, str]) -> None:
@@ -77,7 +67,7 @@ class PostgresCluster:
 
     def start(self) -> None:
         self.process = spawn("postgres", as_postgres_user([
-            str(postgres_bin("postgres")), "-D", str(self.data), "-p", str(self.port), "-k", str(self.sockets),
+            str(find_binary("postgres")), "-D", str(self.data), "-p", str(self.port), "-k", str(self.sockets),
             "-c", f"listen_addresses={HOST}", "-c", "max_connections=200",
         ]), self.work_dir)
         wait_for_port(self.process, self.port)
@@ -108,7 +98,7 @@ def postgres_cluster(work_dir: Path, database: str = "clinic") -> Iterator[Postg
     if os.geteuid() == 0:
         for path in (folder, cluster.data, cluster.sockets):
             shutil.chown(path, "postgres")
-    initdb = [str(postgres_bin("initdb")), "-D", str(cluster.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
+    initdb = [str(find_binary("initdb")), "-D", str(cluster.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
     subprocess.run(as_postgres_user(initdb), check=True, capture_output=True)
     try:
         cluster.start()

@@ -1,6 +1,6 @@
 """The production layout on one machine, for the production tests and the load benchmark.
 
-Throw-away PostgreSQL and Redis, then the exact commands of deploy/Procfile (`bot.production.layout`)
+Throw-away PostgreSQL and Redis, then the exact commands of deploy/Procfile (`runtime.production.layout`)
 with free loopback ports: the action server, N Rasa replicas and nginx in front of them. Stopping
 the cluster stops everything and deletes the databases.
 """
@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from bot.local_services import NGINX_PACKAGES, ensure_debian_packages, postgres_server, redis_server, wait_for_port
 from bot.paths import MODEL
-from bot.production import ACTION_WORKERS, environment, layout
-from bot.servers import HOST, ManagedProcess, ServerError, free_port, spawn, wait_until
+from runtime.production import ACTION_WORKERS, environment, layout
+from runtime.servers import HOST, ManagedProcess, ServerError, free_port, spawn, wait_until
+from tools.local_services import NGINX_PACKAGES, ensure_debian_packages, postgres_server, redis_server, wait_for_port
 
 
 @dataclass

@@ -1,34 +1,13 @@
-"""Score intent predictions against a labelled NLU file (Rasa YAML), overall and per intent."""
+"""Score intent predictions against labelled examples, overall and per intent, and real questions
+by what the patient got (bench/run.py, tests/servers/test_nlu_floor.py)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Iterable
 
-import yaml
-
-
-@dataclass(frozen=True)
-class Example:
-    intent: str
-    text: str
-
-
-def read_nlu_examples(path: Path) -> list[Example]:
-    """The `- intent:` / `examples: |` items of a Rasa NLU YAML file, in file order."""
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    examples = []
-    for item in document.get("nlu", []):
-        if "intent" not in item:
-            continue
-        for line in str(item.get("examples", "")).splitlines():
-            line = line.strip()
-            if line.startswith("- "):
-                examples.append(Example(item["intent"], line[2:].strip()))
-    return examples
-
+from bot.language.nlu_examples import Example
 
 # For an off-topic message the right answer is to decline. The out-of-scope reply and the
 # "could you rephrase?" fallback both decline, so either is a correct answer for out_of_scope.

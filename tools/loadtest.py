@@ -8,7 +8,6 @@ any set-up whose stores are SQL (SQLite files or PostgreSQL).
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import time
 import uuid
@@ -17,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 import aiohttp
-from sqlalchemy import bindparam, create_engine, text
+from sqlalchemy import create_engine, text
+
+from runtime.rasa_store import TrackerEvents
 
 # Questions that get a plain answer (no handoff, no clarifying question): one per topic.
 QUESTIONS = (
@@ -148,21 +149,12 @@ async def run_conversations(
 
 
 def stored_events(database_url: str, senders: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
-    """Each conversation's user and bot events from Rasa's `events` table, in stored order."""
-    senders = list(senders)
-    events: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    engine = create_engine(database_url, future=True)
+    """Each conversation's user and bot events from Rasa's tracker store, in stored order."""
+    tracker = TrackerEvents(database_url)
     try:
-        with engine.connect() as connection:
-            query = text(
-                "SELECT sender_id, data FROM events WHERE type_name IN ('user', 'bot') "
-                "AND sender_id IN :senders ORDER BY id"
-            ).bindparams(bindparam("senders", expanding=True))
-            for sender, data in connection.execute(query, {"senders": senders}):
-                events[sender].append(json.loads(data))
+        return tracker.user_and_bot_events(senders)
     finally:
-        engine.dispose()
-    return dict(events)
+        tracker.close()
 
 
 def tickets_by_conversation(database_url: str) -> dict[str, list[int]]:

@@ -17,11 +17,12 @@ from typing import NoReturn, Sequence
 
 from bot import settings
 from bot.paths import MODEL, ROOT, VAR
-from bot.servers import (
+from runtime.servers import (
     ACTION_SERVER_LIMITS,
     HOST,
     RASA_LIMITS,
     action_server_command,
+    find_binary,
     rasa_command,
     render_endpoints,
     server_env,
@@ -120,8 +121,6 @@ def serve_actions(args: argparse.Namespace) -> int:
 
 def serve_proxy(args: argparse.Namespace) -> int:
     """nginx in the foreground with deploy/nginx.conf rendered into `--prefix`."""
-    from bot.local_services import find_binary
-
     nginx = find_binary("nginx")
     if nginx is None:
         sys.exit("nginx is not installed (Debian: apt-get install nginx)")

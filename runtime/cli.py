@@ -1,6 +1,6 @@
 """`python -m bot …`: run the assistant, open the staff shell, work the staff handoff queue, purge
 and erase patients' data, or run one process of the production layout (rasa, actions, proxy:
-bot/production.py)."""
+runtime/production.py)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Sequence
 
 from bot import settings
-from bot.channels import ChannelConfigError, describe
-from bot.handoff.staff_cli import add_staff_commands
+from bot.handoff.migrate import current_revision, upgrade_database
 from bot.paths import MODEL, ROOT, VAR
-from bot.production import add_production_commands
-from bot.retention import add_retention_commands
-from bot.servers import (
+from bot.website import PAGE_PATH, SOCKET_IO_BUNDLE
+from runtime.channels import ChannelConfigError, describe
+from runtime.production import add_production_commands
+from runtime.retention import add_retention_commands
+from runtime.servers import (
     HOST,
     RASA,
     ServerError,
@@ -30,7 +31,7 @@ from bot.servers import (
     running_stack,
     start_action_server,
 )
-from bot.website import PAGE_PATH, SOCKET_IO_BUNDLE
+from runtime.staff_cli import add_staff_commands
 
 
 def require_model() -> None:
@@ -140,6 +141,13 @@ def shell(args: argparse.Namespace) -> int:
         action_server.stop()
 
 
+def migrate(args: argparse.Namespace) -> int:
+    url = args.database_url or settings.handoff_database_url()
+    upgrade_database(url)
+    print(f"handoff database at schema {current_revision(url)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -154,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     shell_parser.add_argument("--keep", action="store_true",
                               help="store the chat and its tickets in the patients' stores")
     shell_parser.set_defaults(handler=shell)
+    migrate_parser = commands.add_parser("migrate", help="bring the handoff database to the latest schema (deploy step)")
+    migrate_parser.add_argument("--database-url", help="default: $HANDOFF_DATABASE_URL, $DATABASE_URL or var/handoff.db")
+    migrate_parser.set_defaults(handler=migrate)
     add_staff_commands(commands)
     add_retention_commands(commands)
     add_production_commands(commands)
