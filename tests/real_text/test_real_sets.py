@@ -46,3 +46,23 @@ def test_nothing_is_fitted_on_a_test_split():
     training_text = "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "data").rglob("*.yml"))
     leaked = [q["text"] for q in items("questions_test.yml") if f"- {q['text']}\n" in training_text]
     assert leaked == []
+
+
+def test_the_train_pools_share_no_page_and_no_text_with_either_split():
+    """The pools collected later for training (screening_train.yml, questions_train.yml) come from
+    pages in neither split, so the test splits stay unseen."""
+    for kind in ("questions", "screening"):
+        path = HERE / f"{kind}_train.yml"
+        if not path.is_file():
+            continue
+        pool = items(path.name)
+        labels = DOMAIN_INTENTS if kind == "questions" else SCREEN_LABELS
+        for message in pool:
+            assert message["url"].startswith("http") and message["label"] in labels, message["text"]
+        held = items(f"{kind}_dev.yml") + items(f"{kind}_test.yml")
+        assert not {canonical(i["url"]) for i in pool} & {canonical(i["url"]) for i in held}
+        assert not {i["text"].strip().lower() for i in pool} & {i["text"].strip().lower() for i in held}
+
+
+def canonical(url: str) -> str:
+    return url.split("://", 1)[-1].removeprefix("www.").rstrip("/").lower()
