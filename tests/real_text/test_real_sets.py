@@ -49,8 +49,8 @@ def test_nothing_is_fitted_on_a_test_split():
 
 
 def test_the_train_pools_share_no_page_and_no_text_with_either_split():
-    """The pools collected later for training (screening_train.yml, questions_train.yml) come from
-    pages in neither split, so the test splits stay unseen."""
+    """Pools collected after the split (screening_train.yml; questions_train.yml when there is one)
+    come from pages in neither split, so the test splits stay unseen."""
     for kind in ("questions", "screening"):
         path = HERE / f"{kind}_train.yml"
         if not path.is_file():
