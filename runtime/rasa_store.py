@@ -90,8 +90,6 @@ def transcript_line(type_name: str, data: str | None) -> str | None:
     return f"{SPEAKERS[type_name]}: " + str(text).replace("\n", "\n    ")
 
 
-
-
 def database_exists(url: str) -> bool:
     """False for a SQLite file that is not there (connecting would create it)."""
     parsed = make_url(url)

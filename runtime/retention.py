@@ -71,10 +71,7 @@ class Removed:
 
 
 def open_ticket_store(url: str) -> TicketStore | None:
-    if not database_exists(url):
-        return None
-    upgrade_database(url)  # purge and erase are process start-ups
-    return TicketStore(url)
+    return TicketStore(url) if database_exists(url) else None
 
 
 def delete_locks(stores: DataStores, conversation_id: str) -> int:
@@ -157,11 +154,14 @@ def add_retention_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def stores_for(args: argparse.Namespace) -> DataStores:
+    """The stores `purge` and `erase` work on; an existing ticket database is migrated first, as
+    every process start-up does."""
     stores = DataStores.from_environment()
-    return DataStores(
-        args.tracker_database_url or stores.tracker_url, args.database_url or stores.handoff_url,
-        stores.spool, stores.locks_db, stores.redis_url,
-    )
+    handoff_url = args.database_url or stores.handoff_url
+    if database_exists(handoff_url):
+        upgrade_database(handoff_url)
+    return DataStores(args.tracker_database_url or stores.tracker_url, handoff_url,
+                      stores.spool, stores.locks_db, stores.redis_url)
 
 
 def purge_command(args: argparse.Namespace) -> int:

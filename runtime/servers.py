@@ -60,11 +60,11 @@ class ServerError(RuntimeError):
     """A server could not be started or did not become ready."""
 
 
-
 def find_binary(name: str) -> str | None:
     """A program on PATH, in /usr/sbin or /sbin, or in Debian's PostgreSQL directory."""
     postgres = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
     return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin") or (postgres[-1] if postgres else None)
+
 
 def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
