@@ -235,10 +235,13 @@ class ContextAnnotator:
 
     @staticmethod
     def _experiencer(finding: Mention, in_clause: list[Cue], in_sentence: list[Cue], in_message: list[Cue]) -> str:
-        for scope in (in_clause, in_sentence, in_message):
+        """The person a finding is about: the one named inside the finding's own words ("I'm 16"),
+        else the one its clause, sentence or message names (the nearest when both are named)."""
+        inside = [cue for cue in in_clause if overlaps(cue, finding)]
+        for scope in (inside, in_clause, in_sentence, in_message):
             kinds = {cue.kind for cue in scope if cue.kind in ("first_person", "other_person")}
             if kinds == {"first_person", "other_person"}:
-                if scope is in_clause:
+                if scope is in_clause or scope is inside:
                     return "mixed"
                 nearest = min((c for c in scope if c.kind in kinds),
                               key=lambda c: abs(c.start - finding.start))

@@ -119,6 +119,7 @@ REAL_TEXT_PATTERNS = [
     ("I have ringworm on my arm where you'd inject", Outcome.HANDOFF),
     ("I have an acne breakout on my chin right now", Outcome.HANDOFF),
     ("I'm 16 and my mum is asking for me", Outcome.HANDOFF),
+    ("I'm 16, my mum will come with me, can I book?", Outcome.HANDOFF),  # the age is the writer's own
     ("I had filler in the same area last week", Outcome.HANDOFF),
     ("I came off the pill because we want a baby", Outcome.HANDOFF),
     ("I was on Roaccutane in my 20s, I'm 38 now", Outcome.ANSWER_WITH_CAVEAT),
