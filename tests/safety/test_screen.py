@@ -127,6 +127,10 @@ REAL_TEXT_PATTERNS = [
     ("finished my isotretinoin course 2 months ago", Outcome.HANDOFF),  # still inside the 6-month window
     ("can lips and tongue swell up after face meso?", Outcome.ANSWER_WITH_EMERGENCY_INFO),
     ("is it possible to faint after the session?", Outcome.ANSWER_WITH_EMERGENCY_INFO),
+    # From the real-text train pool's misses (2026-12-07), in other words:
+    ("we have plans to have a baby next year, is meso still ok?", Outcome.HANDOFF),
+    ("I'm a hepatitis B carrier on medication, am I a candidate?", Outcome.HANDOFF),
+    ("For my hairline, should I have meso as a 16 year old?", Outcome.HANDOFF),
     # From the real-text dev split's misses, in other words (the test split is never tuned on):
     ("since this morning I've developed breathing problems", Outcome.EMERGENCY),
     ("the skin by my nose is going purple", Outcome.EMERGENCY),
