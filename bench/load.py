@@ -78,14 +78,14 @@ class MemorySampler:
     """The highest total resident memory each child process tree reached, sampled every 0.25 s."""
 
     def __init__(self) -> None:
-        self.peaks: Counter[str] = Counter()
+        self.peaks: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             for name, pid in child_processes().items():
-                self.peaks[name] = max(self.peaks[name], tree_rss_mib(pid))
+                self.peaks[name] = max(self.peaks.get(name, 0.0), tree_rss_mib(pid))
             self._stop.wait(0.25)
 
     def __enter__(self) -> MemorySampler:
@@ -184,7 +184,7 @@ def measure(setup: str, args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-ROWS = [
+ROWS: list[tuple[str, str | tuple[str, ...]]] = [
     ("messages/s", "messages_per_second"), ("p50 / p95 / p99 (ms)", ("p50_ms", "p95_ms", "p99_ms")),
     ("slowest (ms)", "max_ms"), ("failed requests", "failed_requests"), ("events lost", "events_lost"),
     ("events stored twice", "events_duplicated"), ("conversations stored wrong", "conversations_stored_wrong"),

@@ -21,7 +21,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import aiohttp
 
@@ -31,6 +31,7 @@ from bot.language.clarify import reply_for
 from bot.language.nlu_examples import read_nlu_examples
 from bot.paths import HELD_OUT_NLU, ROOT
 from bot.safety import screen, screen_by_learned_opinion, screen_by_rules
+from bot.safety.decision import ScreenResult
 from runtime.servers import running_stack
 
 BENCH = ROOT / "bench"
@@ -230,7 +231,8 @@ SCREENING_SETS = {"synthetic test (enforced by make test)": ROOT / "tests" / "sa
                   "synthetic blind (first-run figures in docs/benchmarks.md)": BENCH / "safety_blind.yml",
                   "real-text dev (tuned on)": ROOT / "tests" / "real_text" / "screening_dev.yml",
                   "real-text test (never tuned on)": ROOT / "tests" / "real_text" / "screening_test.yml"}
-DETECTORS = {"combined": screen, "rules alone": screen_by_rules, "learned alone": screen_by_learned_opinion}
+DETECTORS: dict[str, Callable[[str], ScreenResult]] = {
+    "combined": screen, "rules alone": screen_by_rules, "learned alone": screen_by_learned_opinion}
 
 
 def issue_table(report: Any) -> dict[str, Any]:

@@ -3,11 +3,14 @@
 spaCy's thinc imports TensorFlow whenever it is installed (Rasa needs it); the safety screen's
 rule-based spaCy pipeline does not. Keeping it out of this process saves about 450 MiB and several
 seconds of start-up. Only the action server does this, so test runs that also load Rasa are not
-affected.
+affected. The libraries' deprecation warnings are hidden (rasa_ext/quiet.py).
 """
 
 import sys
 
+from rasa_ext.quiet import hide_deprecations
+
+hide_deprecations()
 sys.modules["tensorflow"] = None  # type: ignore[assignment]  # makes `import tensorflow` fail fast
 
 from rasa_sdk.__main__ import main  # noqa: E402

@@ -114,14 +114,14 @@ class SecretTelegramInput(TelegramInput):
 class SignedTwilioInput(TwilioInput):
     @classmethod
     def from_credentials(cls, credentials: Dict[str, Any] | None) -> InputChannel:
-        if not credentials:
-            cls.raise_missing_credentials_exception()
+        credentials = credentials or cls.raise_missing_credentials_exception()  # none: Rasa's error
         return cls(
             credentials.get("account_sid"), credentials.get("auth_token"),
             credentials.get("twilio_number"), credentials.get("webhook_url"),
         )
 
-    def __init__(self, account_sid: str, auth_token: str, twilio_number: str, webhook_url: str) -> None:
+    def __init__(self, account_sid: str | None, auth_token: str | None, twilio_number: str | None,
+                 webhook_url: str | None) -> None:
         super().__init__(account_sid, auth_token, twilio_number, debug_mode=False)
         if not webhook_url:
             raise RasaException("twilio: webhook_url (the public URL Twilio posts to) is needed to check signatures")

@@ -54,6 +54,8 @@ def event_row(sender_id: str, event: Event) -> Dict[str, Any]:
 
 
 class ClinicSQLTrackerStore(SQLTrackerStore):
+    engine: sa.engine.Engine  # set by Rasa's __init__, which mypy cannot see (Rasa ships no type information)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":

@@ -10,7 +10,7 @@ the kernel assigns every new connection to one of them. The rest is Sanic's own 
 
 import asyncio
 import multiprocessing
-import os
+from multiprocessing.process import BaseProcess
 from signal import SIGINT, SIGTERM
 from signal import signal as signal_func
 from typing import Any, Dict, List
@@ -32,19 +32,19 @@ def serve_multiple(server_settings: Dict[str, Any], workers: int) -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     trigger_events(main_start, loop)
-    processes: List[multiprocessing.Process] = []
+    processes: List[BaseProcess] = []
 
     def stop_workers(_signum: int, _frame: Any) -> None:
         for process in processes:
-            os.kill(process.pid, SIGTERM)
+            process.terminate()  # SIGTERM, like Sanic's os.kill(pid, SIGTERM), skipping a worker already reaped
 
     signal_func(SIGINT, stop_workers)
     signal_func(SIGTERM, stop_workers)
     fork = multiprocessing.get_context("fork")
     for _ in range(workers):
-        process = fork.Process(target=runners.serve, kwargs=server_settings, daemon=True)
-        process.start()
-        processes.append(process)
+        worker = fork.Process(target=runners.serve, kwargs=server_settings, daemon=True)
+        worker.start()
+        processes.append(worker)
     for process in processes:
         process.join()
     for process in processes:

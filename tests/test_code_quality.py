@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import tomli
 
 from bot.paths import ROOT
 
@@ -39,10 +40,15 @@ def test_code_is_ruff_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_product_code_type_checks():
+def test_the_code_type_checks():
     """mypy with the settings in pyproject.toml ([tool.mypy]); `make lint` runs the same."""
     result = subprocess.run([str(BIN / "mypy")], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_checks_every_layer():
+    settings = tomli.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert set(settings["tool"]["mypy"]["files"]) == {*FORBIDDEN_IMPORTS, "bench"}
 
 
 @pytest.mark.parametrize("layer", sorted(FORBIDDEN_IMPORTS))

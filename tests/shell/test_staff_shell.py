@@ -14,6 +14,7 @@ from bot.handoff import TicketStore
 from bot.paths import ROOT, VAR
 from runtime.cli import shell_stores
 from runtime.servers import free_port, port_is_free
+from tests.shell.test_quiet_start import DEPRECATION
 from tests.support.stores import migrated_store
 
 pytestmark = pytest.mark.servers
@@ -66,7 +67,7 @@ def shell_session(tmp_path):
 
 
 def test_staff_chat_gets_the_patients_answers_and_its_ticket_stays_out_of_the_patients_store(
-        shell_session, render, profile):
+        shell_session, render, profile, tmp_path):
     child, ports, patients_db = shell_session
     child.expect(r"Staff chat (staff-[0-9a-f]+)", timeout=60)
     conversation_id = child.match.group(1)
@@ -86,6 +87,8 @@ def test_staff_chat_gets_the_patients_answers_and_its_ticket_stays_out_of_the_pa
     child.close()
     assert child.exitstatus == 0
     assert port_is_free(ports["action"]) and port_is_free(ports["shell"])  # both servers stopped
+    child.logfile_read.flush()
+    assert not DEPRECATION.search((tmp_path / "shell.log").read_text(encoding="utf-8"))  # what staff saw
 
     ticket = TicketStore(f"sqlite:///{VAR / 'shell' / 'handoff.db'}").open_ticket_for(conversation_id)
     assert ticket is not None and ticket.id == reference
