@@ -128,6 +128,10 @@ REAL_TEXT_PATTERNS = [
     ("can lips and tongue swell up after face meso?", Outcome.ANSWER_WITH_EMERGENCY_INFO),
     ("is it possible to faint after the session?", Outcome.ANSWER_WITH_EMERGENCY_INFO),
     # From the real-text train pool's misses (2026-12-07), in other words:
+    ("I can't smile all the way since the injections", Outcome.HANDOFF),
+    ("when I smile one side doesn't move properly since the fat dissolving", Outcome.HANDOFF),
+    ("my hair is coming out in handfuls since the meso", Outcome.HANDOFF),
+    ("my sister had hair meso on tuesday and now her scalp is covered in little spots", Outcome.HANDOFF),
     ("we have plans to have a baby next year, is meso still ok?", Outcome.HANDOFF),
     ("I'm a hepatitis B carrier on medication, am I a candidate?", Outcome.HANDOFF),
     ("For my hairline, should I have meso as a 16 year old?", Outcome.HANDOFF),
