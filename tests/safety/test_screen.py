@@ -124,6 +124,7 @@ REAL_TEXT_PATTERNS = [
     ("I came off the pill because we want a baby", Outcome.HANDOFF),
     ("I was on Roaccutane in my 20s, I'm 38 now", Outcome.ANSWER_WITH_CAVEAT),
     ("I stopped breastfeeding 6 months ago", Outcome.ANSWER_WITH_CAVEAT),
+    ("I was pregnant last year, all done now, can I book?", Outcome.ANSWER_WITH_CAVEAT),
     ("finished my isotretinoin course 2 months ago", Outcome.HANDOFF),  # still inside the 6-month window
     ("can lips and tongue swell up after face meso?", Outcome.ANSWER_WITH_EMERGENCY_INFO),
     ("is it possible to faint after the session?", Outcome.ANSWER_WITH_EMERGENCY_INFO),
