@@ -13,6 +13,7 @@ patient ("Is this happening to you now?") or escalates; it never silently answer
 | either             | someone else                              | OTHER_PERSON (they should contact their clinic) |
 | either             | hypothetical or general question          | ANSWER + "if this is happening to you now…" |
 | side effect        | a bare question with no one named         | CLARIFY                          |
+| side effect        | the same, with a time that is now ("since yesterday") | HANDOFF             |
 | red flag, contraindication | a bare question, no one named  | EMERGENCY, HANDOFF (fail-safe)   |
 | either             | a statement with no one named             | HANDOFF (fail-safe)              |
 | any                | negated                                   | nothing; in doubt → CLARIFY (red flag: EMERGENCY) |
@@ -82,10 +83,11 @@ def finding_outcome(finding: Mention) -> Outcome:
     general = general or ("general_question" in modifiers and person == "unknown")
     # A bare question naming a problem and no one ("bruising after meso??") may be happening now:
     # ask about a symptom, escalate a red flag, hand off a status only the patient would mention.
+    # Said with a time that is now ("bruised since yesterday - is arnica ok?") it is a report.
     bare_question = "question" in modifiers and person == "unknown" and not general
     if bare_question and finding.asked_means_general:
         general = True
-    elif bare_question and finding.category == "side_effect":
+    elif bare_question and finding.category == "side_effect" and "still_current" not in modifiers:
         return Outcome.CLARIFY
     if red_flag:
         if general:

@@ -209,8 +209,9 @@ class ContextAnnotator:
         if (finding.history_resolves and "resolved_history" in kinds_in_sentence
                 and not kinds_in_sentence & {"still_current", "treatment_reference"}):
             finding.modifiers.add("resolved_history")
-        if "happening_now" in kinds_in_sentence:
-            finding.modifiers.add("happening_now")
+        for kind in ("happening_now", "still_current"):
+            if kind in kinds_in_sentence:
+                finding.modifiers.add(kind)
         if (is_question(sentence) and starts_general_question(sentence)
                 and not kinds_in_sentence & {"first_person", "other_person", "deictic"}):
             finding.modifiers.add("general_question")

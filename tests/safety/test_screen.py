@@ -128,6 +128,8 @@ REAL_TEXT_PATTERNS = [
     ("finished my isotretinoin course 2 months ago", Outcome.HANDOFF),  # still inside the 6-month window
     ("can lips and tongue swell up after face meso?", Outcome.ANSWER_WITH_EMERGENCY_INFO),
     ("is it possible to faint after the session?", Outcome.ANSWER_WITH_EMERGENCY_INFO),
+    ("Bruised quite badly from yesterday - is arnica ok to use?", Outcome.HANDOFF),  # a report inside a question
+    ("bruised badly, is arnica ok?", Outcome.CLARIFY),  # no time: asked whether it is happening now
     # From the real-text train pool's misses (2026-12-07), in other words:
     ("I can't smile all the way since the injections", Outcome.HANDOFF),
     ("when I smile one side doesn't move properly since the fat dissolving", Outcome.HANDOFF),
