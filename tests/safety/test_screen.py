@@ -131,6 +131,8 @@ REAL_TEXT_PATTERNS = [
     ("Bruised quite badly from yesterday - is arnica ok to use?", Outcome.HANDOFF),  # a report inside a question
     ("bruised badly, is arnica ok?", Outcome.CLARIFY),  # no time: asked whether it is happening now
     # From the real-text train pool's misses (2026-12-07), in other words:
+    ("the filler is blocking an artery, the nurse thinks", Outcome.EMERGENCY),
+    ("since the injections my eyebrow lifts crookedly", Outcome.HANDOFF),
     ("I can't smile all the way since the injections", Outcome.HANDOFF),
     ("when I smile one side doesn't move properly since the fat dissolving", Outcome.HANDOFF),
     ("my hair is coming out in handfuls since the meso", Outcome.HANDOFF),
