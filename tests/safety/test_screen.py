@@ -130,6 +130,10 @@ REAL_TEXT_PATTERNS = [
     ("is it possible to faint after the session?", Outcome.ANSWER_WITH_EMERGENCY_INFO),
     ("Bruised quite badly from yesterday - is arnica ok to use?", Outcome.HANDOFF),  # a report inside a question
     ("bruised badly, is arnica ok?", Outcome.CLARIFY),  # no time: asked whether it is happening now
+    # Variants of issue 12's patterns a nurse would read the same way (2026-12-07):
+    ("my girlfriend had meso on her face yesterday and her eye is swelling shut", Outcome.EMERGENCY),
+    ("my face has gone blotchy and my throat feels weird", Outcome.EMERGENCY),
+    ("I've got a few spots on my chin at the moment, is that ok for face meso?", Outcome.HANDOFF),
     # From the real-text train pool's misses (2026-12-07), in other words:
     ("the filler is blocking an artery, the nurse thinks", Outcome.EMERGENCY),
     ("since the injections my eyebrow lifts crookedly", Outcome.HANDOFF),
