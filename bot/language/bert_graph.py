@@ -10,19 +10,29 @@ from typing import Any
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 
 
 class GraphBuilder:
+    """Writes nodes and weights straight into one ModelProto's graph: the weights are about 90 MB,
+    and every copy of them (make_graph, make_model, the checker) cost about half a second at each
+    server start. tests/language/test_encoder.py runs ONNX's checker on the result instead."""
+
     def __init__(self, weights: dict[str, np.ndarray]) -> None:
         prefix = "bert." if "bert.embeddings.word_embeddings.weight" in weights else ""
         self.weights = {name[len(prefix):]: value for name, value in weights.items() if name.startswith(prefix)}
-        self.initializers: dict[str, onnx.TensorProto] = {}
-        self.nodes: list[onnx.NodeProto] = []
+        self.model = onnx.ModelProto(ir_version=8, opset_import=[helper.make_opsetid("", 17)])
+        self.graph = self.model.graph
+        self.constants: set[str] = set()
+        self.node_count = 0
 
     def constant(self, name: str, value: Any) -> str:
-        if name not in self.initializers:
-            self.initializers[name] = numpy_helper.from_array(np.asarray(value), name)
+        if name not in self.constants:
+            array = np.asarray(value)
+            tensor = self.graph.initializer.add(name=name, dims=array.shape,
+                                                data_type=helper.np_dtype_to_tensor_dtype(array.dtype))
+            tensor.raw_data = array.tobytes()
+            self.constants.add(name)
         return name
 
     def weight(self, name: str, transpose: bool = False) -> str:
@@ -30,8 +40,9 @@ class GraphBuilder:
         return self.constant(name, value.T.copy() if transpose else value)
 
     def op(self, kind: str, inputs: list[str], output: str | None = None, **attributes: Any) -> str:
-        output = output or f"{kind.lower()}_{len(self.nodes)}"
-        self.nodes.append(helper.make_node(kind, inputs, [output], **attributes))
+        output = output or f"{kind.lower()}_{self.node_count}"
+        self.graph.node.append(helper.make_node(kind, inputs, [output], **attributes))
+        self.node_count += 1
         return output
 
     def linear(self, x: str, name: str) -> str:
@@ -72,15 +83,10 @@ def bert_sentence_graph(weights: dict[str, np.ndarray], spec: dict[str, Any]) ->
                          f"{name}.output.LayerNorm", epsilon)
     pooled = g.op("ReduceMean", [x], axes=[1], keepdims=0)
     g.op("Div", [pooled, g.op("ReduceL2", [pooled], axes=[1], keepdims=1)], output="sentence_embedding")
-    graph = helper.make_graph(
-        g.nodes, "sentence_encoder",
-        [helper.make_tensor_value_info(ids, TensorProto.INT64, ["batch", "tokens"])],
-        [helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", hidden])],
-        list(g.initializers.values()))
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    return model.SerializeToString()
+    g.graph.name = "sentence_encoder"
+    g.graph.input.append(helper.make_tensor_value_info(ids, TensorProto.INT64, ["batch", "tokens"]))
+    g.graph.output.append(helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", hidden]))
+    return g.model.SerializeToString()
 
 
 def gelu(g: GraphBuilder, x: str) -> str:

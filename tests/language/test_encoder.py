@@ -31,6 +31,20 @@ def test_it_reproduces_the_similarities_sentence_transformers_publishes_for_this
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
+def test_the_graph_built_from_the_weights_passes_onnxs_checker():
+    """The servers build the graph without running the checker (it copies 90 MB of weights at
+    every start), so it is checked here."""
+    import onnx
+    from safetensors.numpy import load_file
+
+    from bot.language.bert_graph import bert_sentence_graph
+
+    weights = load_file(str(model_directory() / "model.safetensors"))
+    model = onnx.load_from_string(bert_sentence_graph(weights, model_spec()))
+    onnx.checker.check_model(model, full_check=True)
+    assert [output.name for output in model.graph.output] == ["sentence_embedding"]
+
+
 def test_a_batch_gives_the_same_vectors_as_one_message_at_a_time(encoder):
     texts = ["How many sessions do I need?", "does it hurt", "How many sessions do I need?", "ok"]
     batch = encoder.encode(texts)
