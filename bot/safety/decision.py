@@ -101,10 +101,12 @@ def finding_outcome(finding: Mention) -> Outcome:
 
 
 def is_on_behalf(finding: Mention) -> bool:
-    """Someone else's current symptom in a sentence that names a treatment: a report for them."""
+    """Someone else's current symptom in a sentence that names a treatment, or after a sentence
+    that does: a report for them."""
     modifiers = finding.modifiers
-    return (finding.experiencer == "other" and finding.category in ("red_flag", "side_effect")
-            and {"treatment_reference", "happening_now"} <= modifiers and "hypothetical" not in modifiers)
+    treated = bool(modifiers & {"treatment_reference", "treated_earlier_in_message"})
+    return (finding.experiencer == "other" and finding.category in ("red_flag", "side_effect") and treated
+            and "happening_now" in modifiers and "hypothetical" not in modifiers)
 
 
 @lru_cache(maxsize=1)

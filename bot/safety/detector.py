@@ -203,6 +203,11 @@ class ContextAnnotator:
         kinds_in_sentence = {c.kind for c in in_sentence if not inside_history(c, in_sentence)}
         if "treatment_reference" in kinds_in_sentence:
             finding.modifiers.add("treatment_reference")
+        # "My mum had meso here on Saturday. Her face is really swollen now.": the treatment is
+        # named in an earlier sentence of the same message.
+        if any(c.kind == "treatment_reference" and c.end <= sentence.start and not inside_history(c, near)
+               for c in near):
+            finding.modifiers.add("treated_earlier_in_message")
         # Long-past history ("on Roaccutane in my 20s") is not a report; a problem after a treatment
         # ("a rash after my treatment, gone now") or a recent stop ("stopped Xarelto two days ago")
         # still is, so only long-past markers count and never beside a treatment reference.

@@ -131,6 +131,8 @@ REAL_TEXT_PATTERNS = [
     ("Bruised quite badly from yesterday - is arnica ok to use?", Outcome.HANDOFF),  # a report inside a question
     ("bruised badly, is arnica ok?", Outcome.CLARIFY),  # no time: asked whether it is happening now
     # Variants of issue 12's patterns a nurse would read the same way (2026-12-07):
+    ("My mum had meso here on Saturday. Her face is really swollen now.", Outcome.HANDOFF),
+    ("my wife had her lipo injections with you on friday. she is struggling to breathe", Outcome.EMERGENCY),
     ("my girlfriend had meso on her face yesterday and her eye is swelling shut", Outcome.EMERGENCY),
     ("my face has gone blotchy and my throat feels weird", Outcome.EMERGENCY),
     ("I've got a few spots on my chin at the moment, is that ok for face meso?", Outcome.HANDOFF),
@@ -175,6 +177,7 @@ def test_infection_signs_carry_the_emergency_line():
 
 def test_a_report_for_someone_else_is_marked_on_their_behalf():
     assert screen("my wife had lipolysis shots this afternoon and now she's struggling to breathe").on_behalf
+    assert screen("My mum had meso here on Saturday. Her face is really swollen now.").on_behalf  # two sentences
     assert not screen("I can't breathe since the injections").on_behalf
     assert not screen("can my mum have it if she's diabetic?").hands_off
 
