@@ -75,7 +75,7 @@ def test_a_replica_killed_mid_run_loses_nothing(healthy):
 def test_after_a_restart_conversations_carry_on_and_paused_ones_stay_paused(cluster, profile):
     """Every replica is stopped and started again (a killed one included: one is enough before)."""
     pending, paused = f"pending-{uuid.uuid4().hex}", f"paused-{uuid.uuid4().hex}"
-    status, question = post(cluster.url, pending, "still swollen?")
+    status, question = post(cluster.url, pending, "bruising after meso??")
     assert status == 200 and [r.get("text") for r in question] == [render("clarify", profile)]
     status, report = post(cluster.url, paused, REPORT)
     assert status == 200 and handoff(report)

@@ -130,6 +130,7 @@ REAL_TEXT_PATTERNS = [
     ("is it possible to faint after the session?", Outcome.ANSWER_WITH_EMERGENCY_INFO),
     ("Bruised quite badly from yesterday - is arnica ok to use?", Outcome.HANDOFF),  # a report inside a question
     ("bruised badly, is arnica ok?", Outcome.CLARIFY),  # no time: asked whether it is happening now
+    ("still swollen?", Outcome.HANDOFF),  # "still": it is going on now
     # Variants of issue 12's patterns a nurse would read the same way (2026-12-07):
     ("My mum had meso here on Saturday. Her face is really swollen now.", Outcome.HANDOFF),
     ("my wife had her lipo injections with you on friday. she is struggling to breathe", Outcome.EMERGENCY),
