@@ -7,14 +7,16 @@ parsed arguments and returns an exit code.
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import ContextManager, Iterator, Mapping, Sequence, TypeVar
 
 from bot import settings
+from bot.handoff.accounts import AccountError, StaffAccounts
 from bot.handoff.migrate import upgrade_database
 from bot.handoff.models import utc_now
 from bot.handoff.notifier import WEBHOOK_URL_ENV, WebhookNotifier
@@ -38,6 +40,9 @@ STAFF_HELP = """Handoff tickets raised by the assistant.
     staff retry-notifications           re-send staff notifications that are pending or failed
                                         (after writing any spooled handoffs, as replay-spool does)
     staff replay-spool                  write handoffs spooled while the ticket database was down
+    staff add-user NAME --display-name "Full Name" [--password-stdin]
+                                        a sign-in for the staff inbox (python -m bot inbox); asks
+                                        for the password twice, or reads one line from stdin
 """
 
 
@@ -74,6 +79,13 @@ def add_staff_commands(subparsers: argparse._SubParsersAction) -> argparse.Argum
 
     replay = commands.add_parser("replay-spool", help="write handoffs spooled while the ticket database was down")
     replay.set_defaults(handler=replay_spooled)
+
+    add_user = commands.add_parser("add-user", help="create a staff account for the inbox")
+    add_user.add_argument("name", metavar="NAME", help="sign-in name: lowercase letters, digits, '.', '_', '-'")
+    add_user.add_argument("--display-name", required=True, help="the name shown on tickets and to patients")
+    add_user.add_argument("--password-stdin", action="store_true",
+                          help="read the password from the first line of standard input (for scripts)")
+    add_user.set_defaults(handler=add_staff_user)
     return staff
 
 
@@ -84,14 +96,22 @@ def store_url(args: argparse.Namespace) -> str:
     return getattr(args, "database_url", None) or default_database_url()
 
 
+Opened = TypeVar("Opened", TicketStore, StaffAccounts)
+
+
 @contextmanager
-def open_store(args: argparse.Namespace) -> Iterator[TicketStore]:
+def opened(args: argparse.Namespace, kind: type[Opened]) -> Iterator[Opened]:
+    """The ticket store or the staff accounts on the handoff database, migrated first."""
     upgrade_database(store_url(args))  # each staff command is a process start-up
-    store = TicketStore(store_url(args))
+    store = kind(store_url(args))
     try:
         yield store
     finally:
         store.close()
+
+
+def open_store(args: argparse.Namespace) -> ContextManager[TicketStore]:
+    return opened(args, TicketStore)
 
 
 def make_notifier() -> WebhookNotifier:
@@ -212,6 +232,26 @@ def retry_pending(args: argparse.Namespace) -> int:
         remaining = len(store.pending_notifications())
     print(f"Sent {sent} notification(s); {remaining} still pending or failed.")
     return 0 if remaining == 0 else 1
+
+
+def add_staff_user(args: argparse.Namespace) -> int:
+    try:
+        password = read_password(args.password_stdin)
+        with opened(args, StaffAccounts) as accounts:
+            staff = accounts.add_user(args.name, args.display_name, password)
+    except AccountError as error:
+        return fail(str(error))
+    print(f"Staff account {staff.name} ({staff.display_name}) created: sign in at the staff inbox (python -m bot inbox).")
+    return 0
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise AccountError("the two passwords differ")
+    return first
 
 
 # --- Rasa ---------------------------------------------------------------------------------------
