@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
@@ -64,8 +65,25 @@ SPEAKERS = {"user": "patient", "bot": "assistant"}
 MARKERS = {"pause": "--- conversation paused for staff ---", "resume": "--- conversation resumed ---"}
 
 
+@dataclass(frozen=True)
+class TranscriptEntry:
+    """One line of a conversation: who said it ("patient", "assistant"), or "" for a marker
+    (the conversation paused or resumed)."""
+
+    speaker: str
+    text: str
+
+    def line(self) -> str:
+        return f"{self.speaker}: " + self.text.replace("\n", "\n    ") if self.speaker else self.text
+
+
 def read_transcript(url: str, conversation_id: str) -> list[str]:
     """The conversation's lines from Rasa's SQL tracker store, oldest first."""
+    return [entry.line() for entry in read_transcript_entries(url, conversation_id)]
+
+
+def read_transcript_entries(url: str, conversation_id: str) -> list[TranscriptEntry]:
+    """The conversation's messages and pause/resume markers from Rasa's SQL tracker store, oldest first."""
     tracker = TrackerEvents(url)
     try:
         if tracker.engine is None:
@@ -75,19 +93,19 @@ def read_transcript(url: str, conversation_id: str) -> list[str]:
         rows = tracker.conversation_rows(conversation_id, [*SPEAKERS, *MARKERS])
     finally:
         tracker.close()
-    return [line for type_name, data in rows if (line := transcript_line(type_name, data))]
+    return [entry for type_name, data in rows if (entry := transcript_entry(type_name, data))]
 
 
-def transcript_line(type_name: str, data: str | None) -> str | None:
+def transcript_entry(type_name: str, data: str | None) -> TranscriptEntry | None:
     if type_name in MARKERS:
-        return MARKERS[type_name]
+        return TranscriptEntry("", MARKERS[type_name])
     try:
         text = json.loads(data or "{}").get("text")
     except (ValueError, AttributeError):
         return None
     if not text:
         return None
-    return f"{SPEAKERS[type_name]}: " + str(text).replace("\n", "\n    ")
+    return TranscriptEntry(SPEAKERS[type_name], str(text))
 
 
 def database_exists(url: str) -> bool:

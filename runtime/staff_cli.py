@@ -18,7 +18,7 @@ from typing import ContextManager, Iterator, Mapping, Sequence, TypeVar
 from bot import settings
 from bot.handoff.accounts import AccountError, StaffAccounts
 from bot.handoff.migrate import upgrade_database
-from bot.handoff.models import utc_now
+from bot.handoff.models import Status, utc_now
 from bot.handoff.notifier import WEBHOOK_URL_ENV, WebhookNotifier
 from bot.handoff.service import replay_spool, retry_notifications
 from bot.handoff.spool import HandoffSpool, spool_directory
@@ -158,10 +158,9 @@ def list_tickets(args: argparse.Namespace) -> int:
     now = utc_now()
     rows = [("ID", "SEVERITY", "REASON", "AGE", "CONVERSATION", "STATUS", "TRIGGER")]
     for ticket in tickets:
-        status = f"claimed by {ticket.claimed_by}" if ticket.claimed_by else ticket.status.value
         rows.append((
             str(ticket.id), ticket.severity.value, ticket.reason.value, format_age(now - ticket.created_at),
-            ticket.conversation_id, status, one_line(ticket.trigger_message, TRIGGER_WIDTH),
+            ticket.conversation_id, status_text(ticket), one_line(ticket.trigger_message, TRIGGER_WIDTH),
         ))
     print_table(rows)
     return 0
@@ -274,6 +273,11 @@ def print_transcript(url: str, conversation_id: str) -> None:
 def fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return 1
+
+
+def status_text(ticket: TicketView) -> str:
+    claimed = ticket.status is Status.claimed and ticket.claimed_by
+    return f"claimed by {ticket.claimed_by}" if claimed else ticket.status.value
 
 
 def one_line(text: str, width: int) -> str:
