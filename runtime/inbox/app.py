@@ -22,11 +22,18 @@ from sanic.request import Request
 from sanic.response import BaseHTTPResponse, HTTPResponse, file, html, json, redirect, text
 
 from bot.handoff.accounts import SESSION_LIFETIME, StaffAccounts, normalize_name
-from bot.handoff.models import utc_now
+from bot.handoff.models import Status, utc_now
 from bot.handoff.store import HandoffError, TicketStore
 from runtime.inbox.pages import HEADERS, STATIC, render, summary
 from runtime.inbox.security import LoginThrottle, same_token
-from runtime.rasa_store import TranscriptUnavailable, read_transcript_entries, resume_conversation, resume_curl
+from runtime.rasa_store import (
+    TranscriptUnavailable,
+    post_events,
+    read_transcript_entries,
+    resume_conversation,
+    resume_curl,
+    staff_reply_body,
+)
 
 SESSION_COOKIE = "inbox_session"
 LOGIN_COOKIE = "inbox_login"  # the sign-in form's CSRF token, until the sign-in succeeds
@@ -34,6 +41,7 @@ NOTICES = {  # after a successful action, the ticket page says which (never text
     "claimed": "You claimed this ticket.",
     "noted": "Note added.",
     "resolved": "Resolved: the assistant answers the patient again.",
+    "replied": "Reply added to the conversation.",
 }
 
 
@@ -64,6 +72,7 @@ def build_app(settings: InboxSettings) -> Sanic:
     app.add_route(claim, "/tickets/<ticket_id:int>/claim", methods=["POST"])
     app.add_route(add_note, "/tickets/<ticket_id:int>/note", methods=["POST"])
     app.add_route(resolve, "/tickets/<ticket_id:int>/resolve", methods=["POST"])
+    app.add_route(reply, "/tickets/<ticket_id:int>/reply", methods=["POST"])
     app.register_listener(close_stores, "after_server_stop")
     return app
 
@@ -241,3 +250,21 @@ async def resolve(request: Request, ticket_id: int) -> HTTPResponse:
     return await ticket_page(request, ticket_id, error=(
         f"The ticket is resolved, but the conversation could not be resumed: {failed}. The assistant stays silent "
         f"for this patient until it is resumed: {resume_curl(settings.rasa_url, ticket.conversation_id)}"))
+
+
+async def reply(request: Request, ticket_id: int) -> HTTPResponse:
+    """A staff message into the patient's conversation, only while the ticket is not resolved (the
+    conversation is paused, so the assistant cannot answer over the staff member)."""
+    ticket = await blocking(ctx(request).tickets.get, ticket_id)
+    if ticket is None:
+        raise NotFound(f"ticket {ticket_id} does not exist")
+    text_to_send = request.form.get("text", "").strip()
+    if ticket.status is Status.resolved or not text_to_send:
+        refused = "this ticket is resolved" if text_to_send else "the reply is empty"
+        return await ticket_page(request, ticket_id, error=f"Nothing sent: {refused}.", status=409)
+    settings = ctx(request).settings
+    body = staff_reply_body(text_to_send, request.ctx.me.staff.display_name)
+    failed = await blocking(post_events, settings.rasa_url, ticket.conversation_id, body, settings.rasa_token())
+    if failed is not None:
+        return await ticket_page(request, ticket_id, error=f"The reply was not sent: {failed}.", status=502)
+    return redirect(f"/tickets/{ticket_id}?done=replied", status=303)

@@ -39,7 +39,7 @@ def test_no_page_and_no_api_without_signing_in(inbox, ticket):
             assert "swollen" not in reply.body
         api = client.get("/api/tickets")
         assert api.status == 401 and "swollen" not in api.body
-        for action in ("claim", "note", "resolve"):
+        for action in ("claim", "note", "resolve", "reply"):
             reply = client.post(f"/tickets/{ticket.id}/{action}", {"csrf": "x", "note": "done"})
             assert (reply.status, reply.location) == (303, "/login"), action
         assert client.post("/logout", {"csrf": "x"}).location == "/login"
@@ -167,3 +167,23 @@ def test_a_resolve_that_cannot_resume_says_how_to_resume_by_hand(inbox, staff, t
     reply = staff.post(f"/tickets/{ticket.id}/resolve", {"csrf": csrf, "note": "done"})
     assert reply.status == 200 and "could not be resumed: Rasa answered HTTP 401" in reply.body
     assert "curl -XPOST" in reply.body and inbox.tickets.get(ticket.id).status is Status.resolved
+
+
+def test_a_reply_is_appended_to_the_conversation_as_the_clinic_teams(inbox, staff, ticket):
+    csrf = staff.get(f"/tickets/{ticket.id}").csrf()
+    assert staff.post(f"/tickets/{ticket.id}/reply", {"csrf": csrf, "text": "  "}).status == 409
+    sent = staff.post(f"/tickets/{ticket.id}/reply", {"csrf": csrf, "text": "Please call us."})
+    assert sent.location == f"/tickets/{ticket.id}?done=replied"
+    [posted] = inbox.rasa_requests
+    assert posted.path == "/conversations/conv-1/tracker/events" and posted.query["token"] == [RASA_TOKEN]
+    assert posted.json() == [{"event": "bot", "text": f"{DISPLAY_NAME} (clinic team): Please call us.",
+                              "metadata": {"from": "clinic_team", "staff": DISPLAY_NAME}}]
+    assert staff.post(f"/tickets/{ticket.id}/reply", {"csrf": "wrong", "text": "x"}).status == 403
+    assert staff.post("/tickets/999/reply", {"csrf": csrf, "text": "x"}).status == 404
+
+
+@pytest.mark.parametrize("rasa_token", ["not-the-token"])
+def test_a_reply_rasa_refuses_says_it_was_not_sent(inbox, staff, ticket):
+    csrf = staff.get(f"/tickets/{ticket.id}").csrf()
+    reply = staff.post(f"/tickets/{ticket.id}/reply", {"csrf": csrf, "text": "Please call us."})
+    assert reply.status == 502 and "The reply was not sent: Rasa answered HTTP 401" in reply.body
