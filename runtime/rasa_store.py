@@ -17,11 +17,10 @@ from urllib.parse import quote, urlencode
 from sqlalchemy import MetaData, Table, create_engine, delete, func, inspect, select
 from sqlalchemy.engine import Connection, make_url
 
-from bot.replies import messages
+from bot.replies import CLINIC_TEAM, HANDBACK, messages
 
 CHUNK = 500  # sender ids per DELETE … IN (…), well under every database's parameter limit
 RASA_TOKEN_ENV = "RASA_AUTH_TOKEN"
-CLINIC_TEAM = "clinic_team"  # the `from` of a staff reply's metadata: the inbox labels those lines
 
 
 # --- the HTTP API -------------------------------------------------------------------------------
@@ -35,7 +34,8 @@ def resume_body() -> list[dict[str, Any]]:
     """Resume, say "You're back with the assistant." in the conversation, then close the turn as Rasa
     does after every reply, so the patient's next message starts a fresh turn that the rules
     recognise (messages sent while paused were logged but never answered)."""
-    return [{"event": "resume"}, {"event": "bot", "text": messages()["back_with_assistant"]},
+    return [{"event": "resume"},
+            {"event": "bot", "text": messages()["back_with_assistant"], "metadata": {"from": HANDBACK}},
             {"event": "action", "name": "action_listen"}]
 
 

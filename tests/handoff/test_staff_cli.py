@@ -140,8 +140,11 @@ def test_resolve_marks_resolved_and_resumes_the_conversation(staff, new_ticket, 
     [request] = rasa_env.requests
     assert request.path == "/conversations/whats%20app%2F%2B33%206/tracker/events"
     assert request.query["token"] == [RASA_TOKEN]
-    assert request.json() == [{"event": "resume"}, {"event": "bot", "text": "You're back with the assistant."},
-                              {"event": "action", "name": "action_listen"}]
+    assert request.json() == [
+        {"event": "resume"},
+        {"event": "bot", "text": "You're back with the assistant.", "metadata": {"from": "handback"}},
+        {"event": "action", "name": "action_listen"},
+    ]
     resolved = store.get(ticket.id)
     assert resolved.status is Status.resolved and resolved.staff_notes.endswith("Called back; reassured.")
 

@@ -1,21 +1,23 @@
-"""The staff inbox in headless Chromium, on the real servers: a patient's report over REST appears in
-the signed-in list without a reload; staff open it, claim it and resolve it, and the assistant
-answers the patient again.
+"""The staff inbox in headless Chromium on the real servers, with two browser contexts: a patient on
+the clinic page's chat widget and a staff member signed in to the inbox. The patient's report
+appears in the list without a reload; staff open it, claim it, reply (the patient sees the reply
+live and answers), and resolve it (the patient sees "You're back with the assistant." and the
+assistant answers again).
 
-Screenshot: test-artifacts/screenshots/<test name>.png (git-ignored).
+Screenshots: test-artifacts/screenshots/<test name>.png (staff) and <test name>_patient.png.
 """
 
-import uuid
 from typing import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from bot.handoff import Status, TicketStore
+from runtime.rasa_store import read_transcript
 from runtime.servers import HOST
 from tests.support.inbox import add_user, running_inbox
 from tests.support.waiting import wait_for
-from tests.web.conftest import DESKTOP, SCREENSHOTS
+from tests.web.conftest import DESKTOP, SCREENSHOTS, Chat
 
 pytestmark = pytest.mark.servers
 
@@ -54,15 +56,17 @@ def sign_in(page: Page, inbox_url: str) -> None:
     expect(page.locator("#me")).to_have_text(DISPLAY_NAME)
 
 
-def test_a_new_handoff_appears_live_and_staff_claim_and_resolve_it(page, inbox_url, stack, handoff_database_url):
+def test_a_takeover_with_a_live_reply_both_ways_and_the_bot_back(page, chat: Chat, inbox_url, handoff_database_url,
+                                                                 tracker_database, render):
     sign_in(page, inbox_url)
     expect(page.locator("#list-status")).not_to_have_text("Loading…")
     page.evaluate("window.notReloaded = true")
 
-    patient = f"inbox-{uuid.uuid4().hex[:8]}"
-    stack.say(patient, SIDE_EFFECT)
+    chat.open()
+    chat.ask(SIDE_EFFECT)
+    expect(chat.page.locator("#chat-handoff")).to_be_visible()
     tickets = TicketStore(handoff_database_url)
-    ticket = wait_for(lambda: tickets.open_ticket_for(patient))
+    ticket = wait_for(lambda: tickets.open_ticket_for(chat.stored()["sessionId"]))
     assert ticket is not None
     row = page.locator(f'#tickets tr[data-ticket="{ticket.id}"]')
     expect(row).to_be_visible(timeout=10_000)  # the list polls every 2 s
@@ -74,19 +78,35 @@ def test_a_new_handoff_appears_live_and_staff_claim_and_resolve_it(page, inbox_u
     expect(page.locator("#trigger")).to_have_text(SIDE_EFFECT)
     expect(page.locator("#transcript li.patient").first).to_contain_text(SIDE_EFFECT)
     expect(page.locator("#findings")).to_be_visible()
-
     page.click("#claim")
     expect(page.locator("#notice")).to_have_text("You claimed this ticket.")
     expect(page.locator("#ticket-status")).to_have_text(f"claimed by {DISPLAY_NAME}")
 
+    before = len(chat.bot_texts())
+    page.fill("#reply", "Hello, this is Joy from the clinic. Is the swelling getting worse?")
+    page.click("#send-reply")
+    expect(page.locator("#notice")).to_have_text("Reply added to the conversation.")
+    assert chat.wait_for_replies(before) == [
+        f"{DISPLAY_NAME} (clinic team): Hello, this is Joy from the clinic. Is the swelling getting worse?"]
+    chat.page.fill("#chat-input", "No, it is a bit better today")
+    chat.page.press("#chat-input", "Enter")
+    stored = f"sqlite:///{tracker_database}"
+    assert wait_for(lambda: "patient: No, it is a bit better today" in read_transcript(stored, ticket.conversation_id))
+    page.reload()
+    expect(page.locator("#transcript li.patient").last).to_have_text("patient No, it is a bit better today")
+    expect(page.locator("#transcript li.clinic-team").last).to_contain_text("Is the swelling getting worse?")
+
+    before = len(chat.bot_texts())
     page.fill("#resolution", "Called her; seen in clinic today.")
     page.click("#resolve")
     expect(page.locator("#notice")).to_have_text("Resolved: the assistant answers the patient again.")
     expect(page.locator("#error")).to_have_count(0)
+    assert chat.wait_for_replies(before) == ["You're back with the assistant."]
     resolved = tickets.get(ticket.id)
     assert resolved.status is Status.resolved and f"{DISPLAY_NAME}: Called her" in resolved.staff_notes
     tickets.close()
-    assert stack.say(patient, "what is mesotherapy?")  # resumed: the assistant answers again
+    assert chat.ask("what is mesotherapy?") == [render("utter_faq_what_is")]  # the assistant is back
+    chat.page.screenshot(path=str(SCREENSHOTS / "test_a_takeover_with_a_live_reply_both_ways_and_the_bot_back_patient.png"))
 
     page.click("text=← All open tickets")
     expect(page.locator(f'#tickets tr[data-ticket="{ticket.id}"]')).to_have_count(0)
