@@ -23,10 +23,11 @@ from sanic.response import BaseHTTPResponse, HTTPResponse, file, html, json, red
 
 from bot.handoff.accounts import SESSION_LIFETIME, StaffAccounts, normalize_name
 from bot.handoff.models import Status, utc_now
-from bot.handoff.store import HandoffError, TicketStore
+from bot.handoff.store import HandoffError, TicketStore, TicketView
 from runtime.inbox.pages import HEADERS, STATIC, render, summary
 from runtime.inbox.security import LoginThrottle, same_token
 from runtime.rasa_store import (
+    TranscriptEntry,
     TranscriptUnavailable,
     post_events,
     read_transcript_entries,
@@ -69,6 +70,7 @@ def build_app(settings: InboxSettings) -> Sanic:
     app.add_route(ticket_list, "/", methods=["GET"])
     app.add_route(tickets_json, "/api/tickets", methods=["GET"])
     app.add_route(ticket_page, "/tickets/<ticket_id:int>", methods=["GET"])
+    app.add_route(transcript_json, "/api/tickets/<ticket_id:int>/transcript", methods=["GET"])
     app.add_route(claim, "/tickets/<ticket_id:int>/claim", methods=["POST"])
     app.add_route(add_note, "/tickets/<ticket_id:int>/note", methods=["POST"])
     app.add_route(resolve, "/tickets/<ticket_id:int>/resolve", methods=["POST"])
@@ -199,19 +201,34 @@ async def tickets_json(request: Request) -> HTTPResponse:
     return json({"tickets": [summary(ticket, now) for ticket in tickets]})
 
 
-async def ticket_page(request: Request, ticket_id: int, error: str | None = None, status: int = 200) -> HTTPResponse:
+async def existing_ticket(request: Request, ticket_id: int) -> TicketView:
     ticket = await blocking(ctx(request).tickets.get, ticket_id)
     if ticket is None:
         raise NotFound(f"ticket {ticket_id} does not exist")
-    transcript, transcript_error = [], None
+    return ticket
+
+
+async def transcript(request: Request, ticket: TicketView) -> tuple[list[TranscriptEntry], str | None]:
+    """The conversation's entries, or none and why they cannot be read."""
     try:
-        transcript = await blocking(read_transcript_entries, ctx(request).settings.tracker_database_url,
-                                    ticket.conversation_id)
+        url = ctx(request).settings.tracker_database_url
+        return await blocking(read_transcript_entries, url, ticket.conversation_id), None
     except TranscriptUnavailable as unavailable:
-        transcript_error = str(unavailable)
-    page = render("ticket.html", me=request.ctx.me, ticket=ticket, now=utc_now(), transcript=transcript,
+        return [], str(unavailable)
+
+
+async def ticket_page(request: Request, ticket_id: int, error: str | None = None, status: int = 200) -> HTTPResponse:
+    ticket = await existing_ticket(request, ticket_id)
+    entries, transcript_error = await transcript(request, ticket)
+    page = render("ticket.html", me=request.ctx.me, ticket=ticket, now=utc_now(), transcript=entries,
                   transcript_error=transcript_error, notice=NOTICES.get(request.args.get("done", "")), error=error)
     return html(page, status=status)
+
+
+async def transcript_json(request: Request, ticket_id: int) -> HTTPResponse:
+    """The conversation so far; the ticket page polls it, so the patient's new messages show up."""
+    entries, transcript_error = await transcript(request, await existing_ticket(request, ticket_id))
+    return json({"entries": [{"speaker": e.speaker, "text": e.text} for e in entries], "error": transcript_error})
 
 
 async def act(request: Request, ticket_id: int, change: Callable[..., Any], *args: Any, done: str) -> HTTPResponse:
@@ -255,9 +272,7 @@ async def resolve(request: Request, ticket_id: int) -> HTTPResponse:
 async def reply(request: Request, ticket_id: int) -> HTTPResponse:
     """A staff message into the patient's conversation, only while the ticket is not resolved (the
     conversation is paused, so the assistant cannot answer over the staff member)."""
-    ticket = await blocking(ctx(request).tickets.get, ticket_id)
-    if ticket is None:
-        raise NotFound(f"ticket {ticket_id} does not exist")
+    ticket = await existing_ticket(request, ticket_id)
     text_to_send = request.form.get("text", "").strip()
     if ticket.status is Status.resolved or not text_to_send:
         refused = "this ticket is resolved" if text_to_send else "the reply is empty"

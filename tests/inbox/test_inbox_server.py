@@ -37,8 +37,9 @@ def test_no_page_and_no_api_without_signing_in(inbox, ticket):
             reply = client.get(path)
             assert (reply.status, reply.location) == (303, "/login"), path
             assert "swollen" not in reply.body
-        api = client.get("/api/tickets")
-        assert api.status == 401 and "swollen" not in api.body
+        for api_path in ("/api/tickets", f"/api/tickets/{ticket.id}/transcript"):
+            api = client.get(api_path)
+            assert api.status == 401 and "swollen" not in api.body and "hello" not in api.body
         for action in ("claim", "note", "resolve", "reply"):
             reply = client.post(f"/tickets/{ticket.id}/{action}", {"csrf": "x", "note": "done"})
             assert (reply.status, reply.location) == (303, "/login"), action
@@ -131,6 +132,17 @@ def test_patient_text_and_names_come_back_escaped(inbox, staff, ticket):
     assert "Anna &lt;b&gt;Smith&lt;/b&gt;" in page
     listed = json.loads(staff.get("/api/tickets").body)["tickets"]
     assert listed[0]["trigger"].endswith(PATIENT_SCRIPT)  # data, put in as text by the page's script
+
+
+def test_the_transcript_json_has_the_conversation_as_data(staff, ticket):
+    reply = staff.get(f"/api/tickets/{ticket.id}/transcript")
+    assert reply.status == 200 and reply.headers["Content-Type"].startswith("application/json")
+    assert json.loads(reply.body) == {"error": None, "entries": [
+        {"speaker": "patient", "text": "hello " + PATIENT_SCRIPT},
+        {"speaker": "assistant", "text": "A member of our team will contact you."},
+        {"speaker": "", "text": "--- conversation paused for staff ---"},
+    ]}
+    assert staff.get("/api/tickets/999/transcript").status == 404
 
 
 def test_a_ticket_page_shows_the_findings_reason_and_transcript(staff, ticket):
