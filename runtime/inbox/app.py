@@ -115,7 +115,8 @@ async def require_login(request: Request) -> HTTPResponse | None:
 async def require_csrf(request: Request) -> HTTPResponse | None:
     if request.method != "POST":
         return None
-    expected = request.cookies.get(LOGIN_COOKIE) if request.path == "/login" else request.ctx.me.csrf_token
+    me = request.ctx.me  # None only on the public paths
+    expected = request.cookies.get(LOGIN_COOKIE) if request.path == "/login" else me and me.csrf_token
     if same_token(expected, request.form.get("csrf")):
         return None
     return text("This form has expired or did not come from the inbox: reload the page and try again.", status=403)

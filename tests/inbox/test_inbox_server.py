@@ -50,6 +50,7 @@ def test_no_page_and_no_api_without_signing_in(inbox, ticket):
     assert public.get("/login").status == 200
     assert public.get("/static/inbox.js").status == 200 and public.get("/static/inbox.css").status == 200
     assert public.get("/static/app.py").status == 404
+    assert public.post("/static/inbox.js", {"csrf": "x"}).status == 403  # a POST anywhere needs a session's token
 
 
 def test_signing_in_sets_a_secure_http_only_strict_session_cookie(inbox, staff, ticket):
