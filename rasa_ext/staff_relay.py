@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from socketio import AsyncServer
 
-from bot.replies import STAFF_SOURCES
+from bot.replies import HANDBACK, STAFF_SOURCES
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 0.5
@@ -65,8 +65,10 @@ class StaffRelay:
             return
         for row_id, sender, data in await asyncio.to_thread(self._new_bot_events, sessions):
             event = json.loads(data)
-            if (event.get("metadata") or {}).get("from") in STAFF_SOURCES:
-                await self.sio.emit(self.event_name, {"text": event.get("text", "")}, room=sender)
+            source = (event.get("metadata") or {}).get("from")
+            if source in STAFF_SOURCES:  # the widget leaves its handoff state on the hand-back line
+                message = {"text": event.get("text", "")} | ({"handback": True} if source == HANDBACK else {})
+                await self.sio.emit(self.event_name, message, room=sender)
             self.last_id = max(self.last_id, row_id)
 
     async def run(self) -> None:

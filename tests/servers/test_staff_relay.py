@@ -34,8 +34,8 @@ class Patient:
     def say(self, text: str) -> None:
         self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
 
-    def texts(self, count: int, timeout: float = 10.0) -> list[str]:
-        return [self.received.get(timeout=timeout).get("text") for _ in range(count)]
+    def messages(self, count: int, timeout: float = 10.0) -> list[dict]:
+        return [self.received.get(timeout=timeout) for _ in range(count)]
 
     def drain(self, quiet: float = 1.5) -> list[dict]:
         messages = []
@@ -64,11 +64,11 @@ def test_staff_replies_and_the_hand_back_reach_the_widget_live_in_order(stack, p
     for number in range(1, 6):  # several API requests: the kernel spreads them over the workers
         assert post_events(stack.rasa_url, patient.session_id, staff_reply_body(f"Message {number}", "Nurse Lee"),
                            stack.auth_token) is None
-    assert patient.texts(5) == [f"Nurse Lee (clinic team): Message {number}" for number in range(1, 6)]
+    assert patient.messages(5) == [{"text": f"Nurse Lee (clinic team): Message {number}"} for number in range(1, 6)]
 
     patient.say("thank you")  # paused: the patient's message reaches staff, the assistant says nothing
     tracker = f"sqlite:///{tracker_database}"
     assert wait_for(lambda: "patient: thank you" in read_transcript(tracker, patient.session_id))
     assert resume_conversation(stack.rasa_url, patient.session_id, stack.auth_token) is None
-    assert patient.texts(1) == ["You're back with the assistant."]
+    assert patient.messages(1) == [{"text": "You're back with the assistant.", "handback": True}]
     assert patient.drain() == []

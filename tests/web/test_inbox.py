@@ -101,10 +101,15 @@ def test_a_takeover_with_a_live_reply_both_ways_and_the_bot_back(page, chat: Cha
     expect(page.locator("#notice")).to_have_text("Resolved: the assistant answers the patient again.")
     expect(page.locator("#error")).to_have_count(0)
     assert chat.wait_for_replies(before) == ["You're back with the assistant."]
+    expect(chat.page.locator("#chat-handoff")).to_be_hidden()  # the widget leaves its handoff state
+    expect(chat.page.locator("#chat-input")).to_have_attribute("placeholder", "Type your question…")
     resolved = tickets.get(ticket.id)
     assert resolved.status is Status.resolved and f"{DISPLAY_NAME}: Called her" in resolved.staff_notes
     tickets.close()
     assert chat.ask("what is mesotherapy?") == [render("utter_faq_what_is")]  # the assistant is back
+    chat.page.reload()
+    chat.wait_online()
+    expect(chat.page.locator("#chat-handoff")).to_be_hidden()
     chat.page.screenshot(path=str(SCREENSHOTS / "test_a_takeover_with_a_live_reply_both_ways_and_the_bot_back_patient.png"))
 
     page.click("text=← All open tickets")
