@@ -20,6 +20,12 @@ from bot.paths import DOMAIN, ROOT
 from bot.profile import ClinicProfile
 
 MESSAGES = ROOT / "content" / "safety_messages.yml"
+# The metadata `from` of bot events written by staff rather than by the assistant's turn: a staff
+# reply from the inbox, and the line that hands the conversation back. rasa_ext's socket.io relay
+# sends these to the web widget live; the inbox labels the first as the clinic team's.
+CLINIC_TEAM = "clinic_team"
+HANDBACK = "handback"
+STAFF_SOURCES = (CLINIC_TEAM, HANDBACK)
 
 
 @lru_cache(maxsize=1)

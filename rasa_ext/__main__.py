@@ -1,7 +1,7 @@
 """`python -m rasa_ext <rasa arguments>`: Rasa's own command line, with rasa_ext's patches applied
 first (rasa_ext/patches.py: the Rasa release is checked, and `CLINIC_SPEEDUPS=off` leaves out the
-speed patches; the safety fallback for a down action server is always applied), and the libraries'
-deprecation warnings hidden (rasa_ext/quiet.py)."""
+speed patches; the safety patches (a down action server, a paused conversation) are always applied),
+and the libraries' deprecation warnings hidden (rasa_ext/quiet.py)."""
 
 from rasa_ext.quiet import hide_deprecations
 

@@ -3,8 +3,9 @@
 The patches replace private Rasa methods, so they are applied only to the Rasa release they were
 written and tested against; any other release stops the server with a clear error rather than
 run patched code on internals that may have changed. The speed patches can be turned off with
-`CLINIC_SPEEDUPS=off` (the servers then run Rasa's own code paths, only slower); the safety patch
-(the reply when the action server is down) and the worker layout are always applied.
+`CLINIC_SPEEDUPS=off` (the servers then run Rasa's own code paths, only slower); the safety patches
+(the reply when the action server is down, a paused conversation staying paused) and the worker
+layout are always applied.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class Patch:
     name: str
     replaces: str
     apply: Callable[[], None]
-    speed: bool  # False: always applied (the safety fallback, and the worker layout servers rely on)
+    speed: bool  # False: always applied (the safety patches, and the worker layout servers rely on)
 
 
 class UnsupportedRasa(RuntimeError):
@@ -33,10 +34,11 @@ class UnsupportedRasa(RuntimeError):
 
 
 def all_patches() -> list[Patch]:
-    from rasa_ext import action_fallback, count_vectors, graph_runner, speedups, workers
+    from rasa_ext import action_fallback, count_vectors, graph_runner, paused, speedups, workers
 
     return [
         Patch("action_fallback", "rasa.core.actions.action.RemoteAction.run", action_fallback.apply, speed=False),
+        Patch("paused", "rasa.core.processor.MessageProcessor._should_handle_message", paused.apply, speed=False),
         Patch("speedups", "RemoteAction._validate_action_result, Event.resolve_by_type, Domain.is_empty",
               speedups.apply, speed=True),
         Patch("graph_runner", "rasa.core.processor.DaskGraphRunner", graph_runner.apply, speed=True),

@@ -7,17 +7,20 @@ route and the conversations' input channel stay the same), and:
 - accepts only the page's own origin (engine.io compares Origin with the Host header, or the
   X-Forwarded-Host/-Proto a proxy sets) plus `$CLINIC_WEB_ORIGINS`;
 - refuses socket.io messages over MAX_SOCKET_MESSAGE_BYTES (engine.io's default is 1 MB);
-- cuts long messages before NLU, as the REST channel does (rasa_ext/limits.py).
+- cuts long messages before NLU, as the REST channel does (rasa_ext/limits.py);
+- sends staff messages to the sessions this worker holds (rasa_ext/staff_relay.py).
 """
 
+import asyncio
 from typing import Any, Dict, Sequence
 
 from engineio import AsyncServer as EngineIOServer
 from rasa.core.channels.socketio import SocketIOInput
-from sanic import Blueprint
+from sanic import Blueprint, Sanic
 
 from bot.settings import web_origins
 from rasa_ext.limits import OnNewMessage, limit_length
+from rasa_ext.staff_relay import StaffRelay, sql_store
 
 MAX_SOCKET_MESSAGE_BYTES = 64 * 1024
 
@@ -43,4 +46,18 @@ class ClinicSocketIOInput(SocketIOInput):
         blueprint = super().blueprint(limit_length(on_new_message))
         check_origins(self.sio.eio, web_origins())
         self.sio.eio.max_http_buffer_size = MAX_SOCKET_MESSAGE_BYTES
+        blueprint.listener("after_server_start")(self.start_staff_relay)
+        blueprint.listener("before_server_stop")(stop_staff_relay)
         return blueprint
+
+    async def start_staff_relay(self, app: Sanic, _loop: Any) -> None:
+        """Each worker relays staff messages to its own sockets, until the server stops."""
+        store = sql_store(app.ctx.agent.tracker_store)
+        if store is not None and self.sio is not None:
+            app.ctx.staff_relay = asyncio.create_task(StaffRelay(self.sio, self.bot_message_evt, store).run())
+
+
+async def stop_staff_relay(app: Sanic, _loop: Any) -> None:
+    relay = getattr(app.ctx, "staff_relay", None)
+    if relay is not None:
+        relay.cancel()

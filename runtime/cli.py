@@ -1,6 +1,6 @@
-"""`python -m bot …`: run the assistant, open the staff shell, work the staff handoff queue, purge
-and erase patients' data, or run one process of the production layout (rasa, actions, proxy:
-runtime/production.py)."""
+"""`python -m bot …`: run the assistant, open the staff shell, work the staff handoff queue (or serve
+its web inbox), purge and erase patients' data, or run one process of the production layout
+(rasa, actions, proxy: runtime/production.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from bot.handoff.migrate import current_revision, upgrade_database
 from bot.paths import MODEL, ROOT, VAR
 from bot.website import PAGE_PATH, SOCKET_IO_BUNDLE
 from runtime.channels import ChannelConfigError, describe
+from runtime.inbox.serve import add_inbox_command
 from runtime.production import add_production_commands
 from runtime.retention import add_retention_commands
 from runtime.servers import (
@@ -166,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate_parser.add_argument("--database-url", help="default: $HANDOFF_DATABASE_URL, $DATABASE_URL or var/handoff.db")
     migrate_parser.set_defaults(handler=migrate)
     add_staff_commands(commands)
+    add_inbox_command(commands)
     add_retention_commands(commands)
     add_production_commands(commands)
     return parser

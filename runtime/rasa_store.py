@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
@@ -16,10 +17,9 @@ from urllib.parse import quote, urlencode
 from sqlalchemy import MetaData, Table, create_engine, delete, func, inspect, select
 from sqlalchemy.engine import Connection, make_url
 
+from bot.replies import CLINIC_TEAM, HANDBACK, messages
+
 CHUNK = 500  # sender ids per DELETE … IN (…), well under every database's parameter limit
-# Resume, then close the turn as Rasa does after every reply, so the patient's next message starts a
-# fresh turn that the rules recognise (messages sent while paused were logged but never answered).
-RESUME_BODY = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
 RASA_TOKEN_ENV = "RASA_AUTH_TOKEN"
 
 
@@ -30,12 +30,31 @@ def events_url(base: str, conversation_id: str) -> str:
     return f"{base}/conversations/{quote(conversation_id, safe='')}/tracker/events"
 
 
-def resume_conversation(base: str, conversation_id: str, token: str | None, timeout: float = 10.0) -> str | None:
-    """POST a `resume` event to Rasa's HTTP API; returns None on success, else what went wrong."""
+def resume_body() -> list[dict[str, Any]]:
+    """Resume, say "You're back with the assistant." in the conversation, then close the turn as Rasa
+    does after every reply, so the patient's next message starts a fresh turn that the rules
+    recognise (messages sent while paused were logged but never answered)."""
+    return [{"event": "resume"},
+            {"event": "bot", "text": messages()["back_with_assistant"], "metadata": {"from": HANDBACK}},
+            {"event": "action", "name": "action_listen"}]
+
+
+def staff_reply_body(text: str, staff: str) -> list[dict[str, Any]]:
+    """A staff member's message as a `bot` event of the conversation, marked as the clinic team's."""
+    return [{"event": "bot", "text": f"{staff} (clinic team): {text}",
+             "metadata": {"from": CLINIC_TEAM, "staff": staff}}]
+
+
+def post_events(base: str, conversation_id: str, events: list[dict[str, Any]], token: str | None,
+                timeout: float = 10.0) -> str | None:
+    """Append `events` to the conversation through Rasa's HTTP API (so they are in its history, which
+    `erase` and `purge` cover); returns None on success, else what went wrong. Nothing is sent to
+    the patient from here: with several Sanic workers, the request may reach one that does not hold
+    the patient's socket."""
     query = {"include_events": "NONE"} | ({"token": token} if token else {})
     request = urllib.request.Request(
         f"{events_url(base, conversation_id)}?{urlencode(query)}",
-        data=json.dumps(RESUME_BODY).encode(), method="POST", headers={"Content-Type": "application/json"},
+        data=json.dumps(events).encode(), method="POST", headers={"Content-Type": "application/json"},
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -48,9 +67,14 @@ def resume_conversation(base: str, conversation_id: str, token: str | None, time
         return f"could not reach Rasa at {base}: {getattr(error, 'reason', error)}"
 
 
+def resume_conversation(base: str, conversation_id: str, token: str | None) -> str | None:
+    """Hand the conversation back to the assistant, which tells the patient so; None on success."""
+    return post_events(base, conversation_id, resume_body(), token)
+
+
 def resume_curl(base: str, conversation_id: str) -> str:
     url = f"{events_url(base, conversation_id)}?token=${RASA_TOKEN_ENV}"
-    return f"""curl -XPOST "{url}" -H 'Content-Type: application/json' -d '{json.dumps(RESUME_BODY)}'"""
+    return f"""curl -XPOST "{url}" -H 'Content-Type: application/json' -d '{json.dumps(resume_body())}'"""
 
 
 # --- the events table --------------------------------------------------------------------------
@@ -64,8 +88,25 @@ SPEAKERS = {"user": "patient", "bot": "assistant"}
 MARKERS = {"pause": "--- conversation paused for staff ---", "resume": "--- conversation resumed ---"}
 
 
+@dataclass(frozen=True)
+class TranscriptEntry:
+    """One line of a conversation: who said it ("patient", "assistant"), or "" for a marker
+    (the conversation paused or resumed)."""
+
+    speaker: str
+    text: str
+
+    def line(self) -> str:
+        return f"{self.speaker}: " + self.text.replace("\n", "\n    ") if self.speaker else self.text
+
+
 def read_transcript(url: str, conversation_id: str) -> list[str]:
     """The conversation's lines from Rasa's SQL tracker store, oldest first."""
+    return [entry.line() for entry in read_transcript_entries(url, conversation_id)]
+
+
+def read_transcript_entries(url: str, conversation_id: str) -> list[TranscriptEntry]:
+    """The conversation's messages and pause/resume markers from Rasa's SQL tracker store, oldest first."""
     tracker = TrackerEvents(url)
     try:
         if tracker.engine is None:
@@ -75,19 +116,20 @@ def read_transcript(url: str, conversation_id: str) -> list[str]:
         rows = tracker.conversation_rows(conversation_id, [*SPEAKERS, *MARKERS])
     finally:
         tracker.close()
-    return [line for type_name, data in rows if (line := transcript_line(type_name, data))]
+    return [entry for type_name, data in rows if (entry := transcript_entry(type_name, data))]
 
 
-def transcript_line(type_name: str, data: str | None) -> str | None:
+def transcript_entry(type_name: str, data: str | None) -> TranscriptEntry | None:
     if type_name in MARKERS:
-        return MARKERS[type_name]
+        return TranscriptEntry("", MARKERS[type_name])
     try:
-        text = json.loads(data or "{}").get("text")
+        event = json.loads(data or "{}")
+        text, sender = event.get("text"), (event.get("metadata") or {}).get("from")
     except (ValueError, AttributeError):
         return None
     if not text:
         return None
-    return f"{SPEAKERS[type_name]}: " + str(text).replace("\n", "\n    ")
+    return TranscriptEntry("clinic team" if sender == CLINIC_TEAM else SPEAKERS[type_name], str(text))
 
 
 def database_exists(url: str) -> bool:

@@ -7,16 +7,18 @@ parsed arguments and returns an exit code.
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import ContextManager, Iterator, Mapping, Sequence, TypeVar
 
 from bot import settings
+from bot.handoff.accounts import AccountError, StaffAccounts
 from bot.handoff.migrate import upgrade_database
-from bot.handoff.models import utc_now
+from bot.handoff.models import Status, utc_now
 from bot.handoff.notifier import WEBHOOK_URL_ENV, WebhookNotifier
 from bot.handoff.service import replay_spool, retry_notifications
 from bot.handoff.spool import HandoffSpool, spool_directory
@@ -38,6 +40,9 @@ STAFF_HELP = """Handoff tickets raised by the assistant.
     staff retry-notifications           re-send staff notifications that are pending or failed
                                         (after writing any spooled handoffs, as replay-spool does)
     staff replay-spool                  write handoffs spooled while the ticket database was down
+    staff add-user NAME --display-name "Full Name" [--password-stdin]
+                                        a sign-in for the staff inbox (python -m bot inbox); asks
+                                        for the password twice, or reads one line from stdin
 """
 
 
@@ -74,6 +79,13 @@ def add_staff_commands(subparsers: argparse._SubParsersAction) -> argparse.Argum
 
     replay = commands.add_parser("replay-spool", help="write handoffs spooled while the ticket database was down")
     replay.set_defaults(handler=replay_spooled)
+
+    add_user = commands.add_parser("add-user", help="create a staff account for the inbox")
+    add_user.add_argument("name", metavar="NAME", help="sign-in name: lowercase letters, digits, '.', '_', '-'")
+    add_user.add_argument("--display-name", required=True, help="the name shown on tickets and to patients")
+    add_user.add_argument("--password-stdin", action="store_true",
+                          help="read the password from the first line of standard input (for scripts)")
+    add_user.set_defaults(handler=add_staff_user)
     return staff
 
 
@@ -84,14 +96,22 @@ def store_url(args: argparse.Namespace) -> str:
     return getattr(args, "database_url", None) or default_database_url()
 
 
+Opened = TypeVar("Opened", TicketStore, StaffAccounts)
+
+
 @contextmanager
-def open_store(args: argparse.Namespace) -> Iterator[TicketStore]:
+def opened(args: argparse.Namespace, kind: type[Opened]) -> Iterator[Opened]:
+    """The ticket store or the staff accounts on the handoff database, migrated first."""
     upgrade_database(store_url(args))  # each staff command is a process start-up
-    store = TicketStore(store_url(args))
+    store = kind(store_url(args))
     try:
         yield store
     finally:
         store.close()
+
+
+def open_store(args: argparse.Namespace) -> ContextManager[TicketStore]:
+    return opened(args, TicketStore)
 
 
 def make_notifier() -> WebhookNotifier:
@@ -138,10 +158,9 @@ def list_tickets(args: argparse.Namespace) -> int:
     now = utc_now()
     rows = [("ID", "SEVERITY", "REASON", "AGE", "CONVERSATION", "STATUS", "TRIGGER")]
     for ticket in tickets:
-        status = f"claimed by {ticket.claimed_by}" if ticket.claimed_by else ticket.status.value
         rows.append((
             str(ticket.id), ticket.severity.value, ticket.reason.value, format_age(now - ticket.created_at),
-            ticket.conversation_id, status, one_line(ticket.trigger_message, TRIGGER_WIDTH),
+            ticket.conversation_id, status_text(ticket), one_line(ticket.trigger_message, TRIGGER_WIDTH),
         ))
     print_table(rows)
     return 0
@@ -214,6 +233,26 @@ def retry_pending(args: argparse.Namespace) -> int:
     return 0 if remaining == 0 else 1
 
 
+def add_staff_user(args: argparse.Namespace) -> int:
+    try:
+        password = read_password(args.password_stdin)
+        with opened(args, StaffAccounts) as accounts:
+            staff = accounts.add_user(args.name, args.display_name, password)
+    except AccountError as error:
+        return fail(str(error))
+    print(f"Staff account {staff.name} ({staff.display_name}) created: sign in at the staff inbox (python -m bot inbox).")
+    return 0
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise AccountError("the two passwords differ")
+    return first
+
+
 # --- Rasa ---------------------------------------------------------------------------------------
 
 
@@ -234,6 +273,11 @@ def print_transcript(url: str, conversation_id: str) -> None:
 def fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return 1
+
+
+def status_text(ticket: TicketView) -> str:
+    claimed = ticket.status is Status.claimed and ticket.claimed_by
+    return f"claimed by {ticket.claimed_by}" if claimed else ticket.status.value
 
 
 def one_line(text: str, width: int) -> str:

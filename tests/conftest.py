@@ -19,7 +19,7 @@ LAYERS = {
     "actions": {"actions"},
     "design": {"design"},
     "rasa_ext": {"rasa_ext"},
-    "servers": {"servers", "channels", "web", "shell", "hardening", "production", "retention", "services"},
+    "servers": {"servers", "channels", "web", "shell", "hardening", "production", "retention", "services", "inbox"},
 }
 BROWSER = {"web"}
 TESTS = Path(__file__).resolve().parent
@@ -71,7 +71,14 @@ def handoff_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, webhook: WebhookReceiver, handoff_database_url: str) -> Iterator[Stack]:
+def tracker_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared stack's conversations (Rasa's SQLite tracker store), which the staff inbox reads too."""
+    return tmp_path_factory.mktemp("tracker") / "tracker.db"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, webhook: WebhookReceiver, handoff_database_url: str,
+          tracker_database: Path) -> Iterator[Stack]:
     """The action server and Rasa server, with tickets in a temporary database and staff
     notifications going to a local webhook receiver."""
     if not MODEL.exists():
@@ -79,6 +86,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory, webhook: WebhookReceiver, ha
     run_dir = tmp_path_factory.mktemp("stack")
     extra_env = {"HANDOFF_DATABASE_URL": handoff_database_url, "HANDOFF_WEBHOOK_URL": webhook.url}
     no_channels = {var: "" for var in CHANNEL_VARIABLES}  # REST and socket.io only, whatever the shell has set
-    with running_stack(MODEL, run_dir, tracker_db=run_dir / "tracker.db", extra_env=extra_env,
+    with running_stack(MODEL, run_dir, tracker_db=tracker_database, extra_env=extra_env,
                        rasa_env=no_channels) as running:
         yield running

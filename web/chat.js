@@ -6,6 +6,7 @@
  *   emit session_request {session_id}  ->  session_confirm <session_id>  (joins the session's room)
  *   emit user_uttered {message, session_id}  ->  bot_uttered {text} | {text, quick_replies}
  *                                                            | {handoff: {...}}  (custom payload)
+ *   staff messages (rasa_ext/staff_relay.py): bot_uttered {text} | {text, handback: true} on resolve
  *
  * Everything a message contains is shown with textContent, never parsed as HTML.
  * The conversation is kept in sessionStorage: it survives reloads in the same tab and is gone when
@@ -59,6 +60,7 @@
   }
 
   var state = loadState();
+  var QUESTION_PLACEHOLDER = el.input.placeholder;
 
   function saveState() {
     state.entries = state.entries.slice(-MAX_ENTRIES);
@@ -156,8 +158,8 @@
       el.handoffPhone.href = "tel:" + clinic.phone.replace(/[^\d+]/g, "");
     }
     if (clinic.hours) el.handoffHours.textContent = clinic.hours;
-    el.handoff.hidden = false;
-    el.input.placeholder = "Add a message for our team…";
+    el.handoff.hidden = handoff.handedBack;
+    el.input.placeholder = handoff.handedBack ? QUESTION_PLACEHOLDER : "Add a message for our team…";
     if (handoff.emergency) {
       var number = clinic.emergency_number || el.emergency.dataset.number;
       el.emergency.textContent = "";
@@ -182,6 +184,7 @@
       reason: asText(raw.reason),
       severity: asText(raw.severity),
       emergency: raw.emergency === true,
+      handedBack: raw.handedBack === true, // staff resolved it: the assistant answers again
       clinic: {
         name: asText(raw.clinic.name),
         phone: asText(raw.clinic.phone),
@@ -208,6 +211,11 @@
       showHandoff(handoff);
       removeTyping();
       el.log.scrollTop = el.log.scrollHeight; // the banners took space from the log
+    }
+    if (message.handback === true && state.handoff) {
+      // Staff resolved the handoff ("You're back with the assistant."); an emergency banner stays.
+      state.handoff.handedBack = true;
+      showHandoff(state.handoff);
     }
     var text = asText(message.text);
     if (text) {
@@ -236,7 +244,7 @@
     saveState();
     appendEntry(entry);
     // After a handoff Rasa pauses the conversation: messages reach the staff, the bot stays quiet.
-    if (!state.handoff) showTyping();
+    if (!state.handoff || state.handoff.handedBack) showTyping();
     pending.push(payload || text);
     flush();
   }

@@ -115,3 +115,33 @@ class Notification(Base):
     sent_at = Column(UTCDateTime, nullable=True)
 
     ticket = relationship("Ticket", back_populates="notification")
+
+
+class StaffUser(Base):
+    """A clinic team member who may sign in to the staff inbox (runtime/inbox/)."""
+
+    __tablename__ = "staff_users"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    name = Column(String(64), nullable=False, unique=True, index=True)  # what they type to sign in
+    display_name = Column(String(255), nullable=False)  # what tickets and patients see
+    password_hash = Column(String(255), nullable=False)  # argon2id, in argon2's own encoded form
+    created_at = Column(UTCDateTime, nullable=False)
+
+
+class StaffSession(Base):
+    """A signed-in browser. Only the SHA-256 of its cookie token is stored, so reading this table
+    does not let anyone act as the staff member; deleting the row ends the session."""
+
+    __tablename__ = "staff_sessions"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    token_hash = Column(String(64), nullable=False, unique=True, index=True)
+    user_id = Column(
+        Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+    expires_at = Column(UTCDateTime, nullable=False)
+
+    user = relationship("StaffUser", lazy="joined")

@@ -150,8 +150,8 @@ def _require_aware(value: datetime, name: str) -> None:
         raise ValueError(f"{name} must be timezone-aware (e.g. datetime.now(timezone.utc))")
 
 
-class TicketStore:
-    """Create, list and move handoff tickets through open → claimed → resolved."""
+class HandoffDatabase:
+    """One connection pool on the handoff database, a clock, and sessions that never outlive a call."""
 
     def __init__(self, url: str, *, clock: Callable[[], datetime] = utc_now) -> None:
         require_current_schema(url)  # migrating is start-up's job (bot/handoff/migrate.py), not this one's
@@ -167,6 +167,10 @@ class TicketStore:
         now = self._clock()
         _require_aware(now, "the store's clock")
         return now.astimezone(timezone.utc)
+
+
+class TicketStore(HandoffDatabase):
+    """Create, list and move handoff tickets through open → claimed → resolved."""
 
     # --- creating and reading -------------------------------------------------------------
 

@@ -1,5 +1,4 @@
 import argparse
-import json
 import sqlite3
 
 import pytest
@@ -7,34 +6,23 @@ import pytest
 from bot.handoff import NotificationStatus, Status, TicketStore
 from bot.handoff.spool import HandoffRequest, HandoffSpool
 from runtime.staff_cli import add_staff_commands, format_age, rasa_auth_token, resume_curl
-
-from .conftest import RASA_TOKEN
+from tests.support.loopback import RASA_TOKEN
+from tests.support.stores import rasa_tracker_db
 
 
 @pytest.fixture
 def tracker_db(tmp_path):
     """A tracker store laid out like Rasa's SQLTrackerStore, with one conversation in it."""
-    path = tmp_path / "tracker.db"
-    with sqlite3.connect(path) as connection:
-        connection.execute(
-            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
-            "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
-            "action_name VARCHAR(255), data TEXT)"
-        )
-        events = [  # inserted out of order: the transcript must follow the timestamps
-            ("conv-1", "bot", 3.0, {"event": "bot", "text": "I'm sorry to hear that.\nA nurse will contact you."}),
-            ("conv-1", "user", 1.0, {"event": "user", "text": "hello"}),
-            ("conv-1", "action", 1.5, {"event": "action", "name": "action_listen"}),
-            ("conv-1", "user", 2.0, {"event": "user", "text": "my face is swollen since the session"}),
-            ("conv-1", "pause", 3.5, {"event": "pause"}),
-            ("conv-1", "user", 4.0, {"event": "user", "text": "hello? anyone?"}),
-            ("other", "user", 2.5, {"event": "user", "text": "someone else's message"}),
-        ]
-        connection.executemany(
-            "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, ?, ?, ?)",
-            [(sender, kind, ts, json.dumps(data)) for sender, kind, ts, data in events],
-        )
-    return f"sqlite:///{path}"
+    events = [  # inserted out of order: the transcript must follow the timestamps
+        ("conv-1", "bot", 3.0, {"event": "bot", "text": "I'm sorry to hear that.\nA nurse will contact you."}),
+        ("conv-1", "user", 1.0, {"event": "user", "text": "hello"}),
+        ("conv-1", "action", 1.5, {"event": "action", "name": "action_listen"}),
+        ("conv-1", "user", 2.0, {"event": "user", "text": "my face is swollen since the session"}),
+        ("conv-1", "pause", 3.5, {"event": "pause"}),
+        ("conv-1", "user", 4.0, {"event": "user", "text": "hello? anyone?"}),
+        ("other", "user", 2.5, {"event": "user", "text": "someone else's message"}),
+    ]
+    return rasa_tracker_db(tmp_path / "tracker.db", events)
 
 
 @pytest.fixture
@@ -152,7 +140,11 @@ def test_resolve_marks_resolved_and_resumes_the_conversation(staff, new_ticket, 
     [request] = rasa_env.requests
     assert request.path == "/conversations/whats%20app%2F%2B33%206/tracker/events"
     assert request.query["token"] == [RASA_TOKEN]
-    assert request.json() == [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+    assert request.json() == [
+        {"event": "resume"},
+        {"event": "bot", "text": "You're back with the assistant.", "metadata": {"from": "handback"}},
+        {"event": "action", "name": "action_listen"},
+    ]
     resolved = store.get(ticket.id)
     assert resolved.status is Status.resolved and resolved.staff_notes.endswith("Called back; reassured.")
 

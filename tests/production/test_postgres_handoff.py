@@ -31,7 +31,7 @@ def test_concurrent_first_starts_all_migrate_cleanly(postgres):
                for _ in range(4)]
     failures = [worker.communicate(timeout=120)[1] for worker in workers if worker.wait(timeout=120) != 0]
     assert failures == []
-    assert current_revision(postgres) == "0002"  # the newest migration
+    assert current_revision(postgres) == "0003"  # the newest migration
 
 
 def test_the_migrated_schema_matches_the_models_and_keeps_tickets(postgres):

@@ -31,9 +31,9 @@ def test_any_other_release_is_refused_with_what_to_do(other):
         check_rasa_version(other)
 
 
-def test_off_leaves_only_the_safety_fallback_and_the_worker_layout():
+def test_off_leaves_only_the_safety_patches_and_the_worker_layout():
     names = [patch.name for patch in selected(all_patches(), {"CLINIC_SPEEDUPS": "off"})]
-    assert names == ["action_fallback", "workers"]
+    assert names == ["action_fallback", "paused", "workers"]
     assert len(selected(all_patches(), {})) == len(all_patches())
 
 

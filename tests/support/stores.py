@@ -1,5 +1,11 @@
 """Handoff databases for tests. Migrating is a process start-up's job (bot/handoff/migrate.py), so
-a test that opens a fresh database does what start-up would do first."""
+a test that opens a fresh database does what start-up would do first. Rasa's tracker store as a
+SQLite file, for the transcripts staff read."""
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Iterable
 
 from bot.handoff import TicketStore, upgrade_database
 
@@ -11,3 +17,19 @@ def migrated(url: str) -> str:
 
 def migrated_store(url: str) -> TicketStore:
     return TicketStore(migrated(url))
+
+
+def rasa_tracker_db(path: Path, events: Iterable[tuple[str, str, float, dict]]) -> str:
+    """A SQLite tracker store laid out like Rasa's SQLTrackerStore, holding `events` given as
+    (sender_id, type_name, timestamp, data); returns its URL."""
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
+            "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
+            "action_name VARCHAR(255), data TEXT)"
+        )
+        connection.executemany(
+            "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, ?, ?, ?)",
+            [(sender, kind, ts, json.dumps(data)) for sender, kind, ts, data in events],
+        )
+    return f"sqlite:///{path}"

@@ -35,8 +35,9 @@ def action_event(name: str) -> Dict[str, Any]:
     return {"event": "action", "timestamp": time.time(), "name": name}
 
 
-def make_tracker(events: List[Dict[str, Any]] | None = None, sender_id: str = "patient-1") -> Tracker:
-    """A tracker whose latest message is the last user event in `events`."""
+def make_tracker(events: List[Dict[str, Any]] | None = None, sender_id: str = "patient-1",
+                 paused: bool = False) -> Tracker:
+    """A tracker whose latest message is the last user event in `events`; `paused` after a handoff."""
     events = [action_event("action_session_start"), {"event": "session_started"},
               action_event("action_listen"), *(events or [])]
     latest = next((e for e in reversed(events) if e["event"] == "user"), {})
@@ -45,7 +46,7 @@ def make_tracker(events: List[Dict[str, Any]] | None = None, sender_id: str = "p
         slots={},
         latest_message={"text": latest.get("text"), **latest.get("parse_data", {})},
         events=events,
-        paused=False,
+        paused=paused,
         followup_action=None,
         active_loop={},
         latest_action_name=None,

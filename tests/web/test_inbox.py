@@ -1,0 +1,116 @@
+"""The staff inbox in headless Chromium on the real servers, with two browser contexts: a patient on
+the clinic page's chat widget and a staff member signed in to the inbox. The patient's report
+appears in the list without a reload; staff open it, claim it, reply (the patient sees the reply
+live and answers), and resolve it (the patient sees "You're back with the assistant." and the
+assistant answers again).
+
+Screenshots: test-artifacts/screenshots/<test name>.png (staff) and <test name>_patient.png.
+"""
+
+from typing import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from bot.handoff import Status, TicketStore
+from runtime.servers import HOST
+from tests.support.inbox import add_user, running_inbox
+from tests.support.waiting import wait_for
+from tests.web.conftest import DESKTOP, SCREENSHOTS, Chat
+
+pytestmark = pytest.mark.servers
+
+NAME, DISPLAY_NAME, PASSWORD = "nurse.joy", "Joy Smith", "correct horse battery"
+SIDE_EFFECT = "I had mesotherapy yesterday and now my face is very swollen and hot"
+
+
+@pytest.fixture(scope="module")
+def inbox_url(tmp_path_factory, stack, handoff_database_url, tracker_database) -> Iterator[str]:
+    """The inbox on the shared stack's ticket database and tracker store, resuming through its Rasa."""
+    add_user(handoff_database_url, NAME, DISPLAY_NAME, PASSWORD)
+    with running_inbox(tmp_path_factory.mktemp("inbox"), handoff_database_url, f"sqlite:///{tracker_database}",
+                       stack.rasa_url, stack.auth_token) as port:
+        yield f"http://{HOST}:{port}"
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(viewport=DESKTOP)
+    staff_page = context.new_page()
+    try:
+        yield staff_page
+    finally:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        staff_page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
+        context.close()
+
+
+def sign_in(page: Page, inbox_url: str) -> None:
+    page.goto(inbox_url + "/")
+    expect(page).to_have_url(inbox_url + "/login")
+    page.fill("#name", NAME)
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in")
+    expect(page).to_have_url(inbox_url + "/")
+    expect(page.locator("#me")).to_have_text(DISPLAY_NAME)
+
+
+def test_a_takeover_with_a_live_reply_both_ways_and_the_bot_back(page, chat: Chat, inbox_url, handoff_database_url,
+                                                                 render):
+    sign_in(page, inbox_url)
+    expect(page.locator("#list-status")).not_to_have_text("Loading…")
+    page.evaluate("window.notReloaded = true")
+
+    chat.open()
+    chat.ask(SIDE_EFFECT)
+    expect(chat.page.locator("#chat-handoff")).to_be_visible()
+    tickets = TicketStore(handoff_database_url)
+    ticket = wait_for(lambda: tickets.open_ticket_for(chat.stored()["sessionId"]))
+    assert ticket is not None
+    row = page.locator(f'#tickets tr[data-ticket="{ticket.id}"]')
+    expect(row).to_be_visible(timeout=10_000)  # the list polls every 2 s
+    expect(row).to_contain_text(SIDE_EFFECT)
+    assert page.evaluate("window.notReloaded") is True
+
+    row.locator("a").click()
+    expect(page).to_have_url(f"{inbox_url}/tickets/{ticket.id}")
+    expect(page.locator("#trigger")).to_have_text(SIDE_EFFECT)
+    expect(page.locator("#transcript li.patient").first).to_contain_text(SIDE_EFFECT)
+    expect(page.locator("#findings")).to_be_visible()
+    page.click("#claim")
+    expect(page.locator("#notice")).to_have_text("You claimed this ticket.")
+    expect(page.locator("#ticket-status")).to_have_text(f"claimed by {DISPLAY_NAME}")
+
+    before = len(chat.bot_texts())
+    page.fill("#reply", "Hello, this is Joy from the clinic. Is the swelling getting worse?")
+    page.click("#send-reply")
+    expect(page.locator("#notice")).to_have_text("Reply added to the conversation.")
+    assert chat.wait_for_replies(before) == [
+        f"{DISPLAY_NAME} (clinic team): Hello, this is Joy from the clinic. Is the swelling getting worse?"]
+    chat.page.fill("#chat-input", "No, it is a bit better today")
+    chat.page.press("#chat-input", "Enter")
+    page.evaluate("window.notReloaded = true")
+    expect(page.locator("#transcript li.patient").last).to_have_text("patient No, it is a bit better today",
+                                                                    timeout=10_000)  # the page polls every 2 s
+    expect(page.locator("#transcript li.clinic-team").last).to_contain_text("Is the swelling getting worse?")
+    assert page.evaluate("window.notReloaded") is True
+
+    before = len(chat.bot_texts())
+    page.fill("#resolution", "Called her; seen in clinic today.")
+    page.click("#resolve")
+    expect(page.locator("#notice")).to_have_text("Resolved: the assistant answers the patient again.")
+    expect(page.locator("#error")).to_have_count(0)
+    assert chat.wait_for_replies(before) == ["You're back with the assistant."]
+    expect(chat.page.locator("#chat-handoff")).to_be_hidden()  # the widget leaves its handoff state
+    expect(chat.page.locator("#chat-input")).to_have_attribute("placeholder", "Type your question…")
+    resolved = tickets.get(ticket.id)
+    assert resolved.status is Status.resolved and f"{DISPLAY_NAME}: Called her" in resolved.staff_notes
+    tickets.close()
+    assert chat.ask("what is mesotherapy?") == [render("utter_faq_what_is")]  # the assistant is back
+    chat.page.reload()
+    chat.wait_online()
+    expect(chat.page.locator("#chat-handoff")).to_be_hidden()
+    chat.page.screenshot(path=str(SCREENSHOTS / "test_a_takeover_with_a_live_reply_both_ways_and_the_bot_back_patient.png"))
+
+    page.click("text=← All open tickets")
+    expect(page.locator(f'#tickets tr[data-ticket="{ticket.id}"]')).to_have_count(0)
