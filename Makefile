@@ -11,7 +11,7 @@ MODEL := models/current.tar.gz
 SAFETY_OPINION := models/safety_opinion.npz
 SAFETY_OPINION_INPUTS := bot/safety/learned.yml $(shell find data/nlu tests/safety tests/real_text -name '*.yml' 2>/dev/null)
 
-.PHONY: run shell test test-fast lint audit bench bench-text bench-repeat bench-load setup model lock clean
+.PHONY: run shell test test-fast lint audit bench bench-text bench-repeat bench-load bench-inbox setup model lock clean
 
 run: model           ## chat: action server + Rasa server (REST, socket.io) on loopback
 	$(PY) -m bot run
@@ -43,6 +43,9 @@ bench-repeat: model  ## this project's servers measured RUNS=5 times in a row: h
 
 bench-load: model   ## embedded vs production layout (2 replicas, nginx, PostgreSQL, Redis) under load
 	$(PY) -m bench.load
+
+bench-inbox: model  ## patient message -> staff inbox and staff reply -> patient, p50/p95 on loopback (MESSAGES=200)
+	$(PY) -m bench.inbox_latency --messages $(or $(MESSAGES),200)
 
 setup: .venv/.installed-lock.sha256 web/node_modules/.installed-lock.sha256
 

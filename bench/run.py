@@ -376,7 +376,8 @@ def write_report(out: Path, report: dict[str, Any], text: str) -> None:
     out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
     out.with_suffix(".md").write_text(text)
     print(text)
-    print(f"wrote {out.with_suffix('.json').relative_to(ROOT)} and .md")
+    shown = out.relative_to(ROOT) if out.is_relative_to(ROOT) else out
+    print(f"wrote {shown.with_suffix('.json')} and .md")
 
 
 def main() -> int:

@@ -8,7 +8,8 @@ route and the conversations' input channel stay the same), and:
   X-Forwarded-Host/-Proto a proxy sets) plus `$CLINIC_WEB_ORIGINS`;
 - refuses socket.io messages over MAX_SOCKET_MESSAGE_BYTES (engine.io's default is 1 MB);
 - cuts long messages before NLU, as the REST channel does (rasa_ext/limits.py);
-- sends staff messages to the sessions this worker holds (rasa_ext/staff_relay.py).
+- sends staff messages to the sessions this worker holds, and on each `session_request` the ones
+  the widget has not shown yet (rasa_ext/staff_relay.py).
 """
 
 import asyncio
@@ -38,6 +39,8 @@ def check_origins(server: EngineIOServer, origins: Sequence[str]) -> None:
 
 
 class ClinicSocketIOInput(SocketIOInput):
+    staff_relay: StaffRelay | None = None  # this worker's, once the server has started
+
     @classmethod
     def name(cls) -> str:
         return "socketio"
@@ -46,15 +49,30 @@ class ClinicSocketIOInput(SocketIOInput):
         blueprint = super().blueprint(limit_length(on_new_message))
         check_origins(self.sio.eio, web_origins())
         self.sio.eio.max_http_buffer_size = MAX_SOCKET_MESSAGE_BYTES
+        self.resume_staff_messages_on_session_request()
         blueprint.listener("after_server_start")(self.start_staff_relay)
         blueprint.listener("before_server_stop")(stop_staff_relay)
         return blueprint
+
+    def resume_staff_messages_on_session_request(self) -> None:
+        """Rasa's session_request handler (join the session's room, confirm), then the staff
+        messages the widget missed, from the `staff_after` it sends along."""
+        namespace = self.namespace or "/"
+        rasa_session_request = self.sio.handlers[namespace]["session_request"]
+
+        async def session_request(sid: str, data: Any) -> None:
+            await rasa_session_request(sid, data)
+            if self.staff_relay is not None:
+                await self.staff_relay.resume(sid, data)
+
+        self.sio.on("session_request", session_request, namespace=namespace)
 
     async def start_staff_relay(self, app: Sanic, _loop: Any) -> None:
         """Each worker relays staff messages to its own sockets, until the server stops."""
         store = sql_store(app.ctx.agent.tracker_store)
         if store is not None and self.sio is not None:
-            app.ctx.staff_relay = asyncio.create_task(StaffRelay(self.sio, self.bot_message_evt, store).run())
+            self.staff_relay = StaffRelay(self.sio, self.bot_message_evt, store)
+            app.ctx.staff_relay = asyncio.create_task(self.staff_relay.run())
 
 
 async def stop_staff_relay(app: Sanic, _loop: Any) -> None:

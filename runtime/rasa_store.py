@@ -162,6 +162,17 @@ class TrackerEvents:
         with self.engine.connect() as connection:
             return [(type_name, data) for type_name, data in connection.execute(query)]
 
+    def version(self, conversation_id: str) -> tuple[int, int | None]:
+        """How many events the conversation has and its newest event's id: one indexed query that
+        changes whenever an event is added or removed (the inbox's live transcript asks it often)."""
+        if self.events is None or self.engine is None:
+            return 0, None
+        events = self.events
+        query = select(func.count(), func.max(events.c.id)).where(events.c.sender_id == conversation_id)
+        with self.engine.connect() as connection:
+            count, newest = connection.execute(query).one()
+        return int(count), newest
+
     def user_and_bot_events(self, senders: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         """Each conversation's user and bot events, decoded, in stored order."""
         found: dict[str, list[dict[str, Any]]] = {}

@@ -12,7 +12,8 @@ from runtime.channels import CHANNEL_VARIABLES
 from runtime.servers import Stack, running_stack
 from tests.servers.webhook import WebhookReceiver
 
-# Every test gets the marker of its layer, from the folder it is in (pyproject.toml lists them).
+# Every test gets the marker of its layer, from the folder it is in (pyproject.toml lists them),
+# unless its module names one (tests/bench/test_inbox_latency.py starts the servers).
 # `make test-fast` runs the unit and action layers.
 LAYERS = {
     "unit": {"unit", "safety", "language", "handoff", "content", "real_text", "bench", "audit"},
@@ -31,10 +32,16 @@ def layer_of(path: Path) -> str:
     return next(layer for layer, folders in LAYERS.items() if folder in folders)
 
 
+def module_layer(item: pytest.Item) -> str | None:
+    """The layer a test module names in its `pytestmark`, if any."""
+    marks = getattr(getattr(item, "module", None), "pytestmark", [])
+    return next((mark.name for mark in (marks if isinstance(marks, list) else [marks]) if mark.name in LAYERS), None)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         path = Path(str(item.fspath))
-        item.add_marker(layer_of(path))
+        item.add_marker(module_layer(item) or layer_of(path))
         if path.relative_to(TESTS).parts[0] in BROWSER:
             item.add_marker("browser")
 

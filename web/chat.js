@@ -3,15 +3,20 @@
  * socket.io channel on the page's own origin.
  *
  * Protocol (rasa/core/channels/socketio.py, session_persistence: true):
- *   emit session_request {session_id}  ->  session_confirm <session_id>  (joins the session's room)
+ *   emit session_request {session_id, staff_after}  ->  session_confirm <session_id>  (joins the room)
  *   emit user_uttered {message, session_id}  ->  bot_uttered {text} | {text, quick_replies}
  *                                                            | {handoff: {...}}  (custom payload)
- *   staff messages (rasa_ext/staff_relay.py): bot_uttered {text} | {text, handback: true} on resolve
+ *   staff messages (rasa_ext/staff_relay.py): bot_uttered {text, staff_id} | {text, staff_id, handback: true}
+ *     on resolve. staff_after is the staff_id of the last one shown: after session_request the server
+ *     sends the ones stored since (written while this page was closed or offline), then new ones live.
+ *     One whose staff_id is not above it was shown already and is ignored, so each shows once.
  *
  * Everything a message contains is shown with textContent, never parsed as HTML.
  * The conversation is kept in sessionStorage: it survives reloads in the same tab and is gone when
  * the tab closes. Rasa does not replay history over socket.io, and its tracker API needs a staff
- * token, so the tab is the only place the patient's own transcript can come from.
+ * token, so the tab is the only place the patient's own transcript can come from; only staff
+ * messages are sent again, as above. The last staff_id shown is saved in the same write as the
+ * transcript, so the two cannot disagree after a reload.
  */
 (function () {
   "use strict";
@@ -53,9 +58,11 @@
       state = null;
     }
     if (!state || typeof state !== "object" || !SESSION_ID.test(state.sessionId) || !Array.isArray(state.entries)) {
-      state = { sessionId: newSessionId(), open: false, entries: [], handoff: null };
+      state = { sessionId: newSessionId(), open: false, entries: [], handoff: null, staffSeen: 0 };
     }
     state.handoff = readHandoff(state.handoff);
+    // A tab saved before staff_id existed: null asks the server for new staff messages only.
+    if (!Number.isInteger(state.staffSeen)) state.staffSeen = null;
     return state;
   }
 
@@ -201,8 +208,17 @@
       .map(function (reply) { return { title: asText(reply.title), payload: asText(reply.payload) }; });
   }
 
+  function alreadyShown(message) {
+    // A staff message carries its event id; anything else (the assistant's replies) has none.
+    if (message.staff_id === undefined) return false;
+    if (!Number.isInteger(message.staff_id)) return true;
+    if (state.staffSeen !== null && message.staff_id <= state.staffSeen) return true;
+    state.staffSeen = message.staff_id; // saved below, with the entry
+    return false;
+  }
+
   function onBotMessage(message) {
-    if (!message || typeof message !== "object") return;
+    if (!message || typeof message !== "object" || alreadyShown(message)) return;
     var handoff = readHandoff(message.handoff);
     if (handoff) {
       // An emergency stays flagged even if a later, milder handoff arrives.
@@ -278,7 +294,7 @@
     // land on a worker that does not know the session.
     socket = window.io({ path: "/socket.io", transports: ["websocket"] });
     socket.on("connect", function () {
-      socket.emit("session_request", { session_id: state.sessionId });
+      socket.emit("session_request", { session_id: state.sessionId, staff_after: state.staffSeen });
     });
     socket.on("session_confirm", function () {
       ready = true;

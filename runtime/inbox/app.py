@@ -1,5 +1,5 @@
 """The inbox's Sanic application: sign-in, the ticket list and its JSON, a ticket's page and its
-actions (claim, note, resolve).
+actions (claim, note, resolve, reply); the list and a conversation as live streams (live.py).
 
 Every route except the sign-in page and the two static files needs a live session: pages redirect
 to /login, the JSON answers 401. Every POST carries a CSRF token: the session's, or on the sign-in
@@ -14,7 +14,7 @@ import asyncio
 import math
 import secrets
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from sanic import Sanic
 from sanic.exceptions import NotFound
@@ -24,6 +24,7 @@ from sanic.response import BaseHTTPResponse, HTTPResponse, file, html, json, red
 from bot.handoff.accounts import SESSION_LIFETIME, StaffAccounts, normalize_name
 from bot.handoff.models import Status, utc_now
 from bot.handoff.store import HandoffError, TicketStore, TicketView
+from runtime.inbox.live import TranscriptView, serve_events, transcript_payload
 from runtime.inbox.pages import HEADERS, STATIC, render, summary
 from runtime.inbox.security import LoginThrottle, same_token
 from runtime.rasa_store import (
@@ -69,8 +70,10 @@ def build_app(settings: InboxSettings) -> Sanic:
     app.add_route(logout, "/logout", methods=["POST"])
     app.add_route(ticket_list, "/", methods=["GET"])
     app.add_route(tickets_json, "/api/tickets", methods=["GET"])
+    app.add_route(tickets_stream, "/api/tickets/stream", methods=["GET"])
     app.add_route(ticket_page, "/tickets/<ticket_id:int>", methods=["GET"])
     app.add_route(transcript_json, "/api/tickets/<ticket_id:int>/transcript", methods=["GET"])
+    app.add_route(transcript_stream, "/api/tickets/<ticket_id:int>/transcript/stream", methods=["GET"])
     app.add_route(claim, "/tickets/<ticket_id:int>/claim", methods=["POST"])
     app.add_route(add_note, "/tickets/<ticket_id:int>/note", methods=["POST"])
     app.add_route(resolve, "/tickets/<ticket_id:int>/resolve", methods=["POST"])
@@ -196,10 +199,30 @@ async def ticket_list(request: Request) -> HTTPResponse:
     return html(render("tickets.html", me=request.ctx.me))
 
 
+def open_tickets(tickets: TicketStore) -> dict[str, Any]:
+    """Open and claimed tickets, emergencies first, then oldest first."""
+    now = utc_now()
+    return {"tickets": [summary(ticket, now) for ticket in tickets.list_open()]}
+
+
 async def tickets_json(request: Request) -> HTTPResponse:
-    """Open and claimed tickets, emergencies first, then oldest first; the list page polls it."""
-    tickets, now = await blocking(ctx(request).tickets.list_open), utc_now()
-    return json({"tickets": [summary(ticket, now) for ticket in tickets]})
+    return json(await blocking(open_tickets, ctx(request).tickets))
+
+
+def session_check(request: Request) -> Callable[[], Awaitable[bool]]:
+    """Whether the request's session is still signed in, asked again by a long-lived stream."""
+    token, accounts = request.cookies[SESSION_COOKIE], ctx(request).accounts
+
+    async def signed_in() -> bool:
+        return await blocking(accounts.session, token) is not None
+
+    return signed_in
+
+
+async def tickets_stream(request: Request) -> None:
+    """The list page's live feed: the open tickets again whenever they change."""
+    tickets = ctx(request).tickets
+    await serve_events(request, lambda: blocking(open_tickets, tickets), session_check(request))
 
 
 async def existing_ticket(request: Request, ticket_id: int) -> TicketView:
@@ -227,9 +250,20 @@ async def ticket_page(request: Request, ticket_id: int, error: str | None = None
 
 
 async def transcript_json(request: Request, ticket_id: int) -> HTTPResponse:
-    """The conversation so far; the ticket page polls it, so the patient's new messages show up."""
-    entries, transcript_error = await transcript(request, await existing_ticket(request, ticket_id))
-    return json({"entries": [{"speaker": e.speaker, "text": e.text} for e in entries], "error": transcript_error})
+    """The conversation so far."""
+    ticket = await existing_ticket(request, ticket_id)
+    return json(await blocking(transcript_payload, ctx(request).settings.tracker_database_url, ticket.conversation_id))
+
+
+async def transcript_stream(request: Request, ticket_id: int) -> None:
+    """The ticket page's live feed: the conversation again whenever it changes, so the patient's
+    new messages show up without a reload."""
+    ticket = await existing_ticket(request, ticket_id)
+    view = TranscriptView(ctx(request).settings.tracker_database_url, ticket.conversation_id)
+    try:
+        await serve_events(request, lambda: blocking(view.current), session_check(request))
+    finally:
+        view.close()
 
 
 async def act(request: Request, ticket_id: int, change: Callable[..., Any], *args: Any, done: str) -> HTTPResponse:

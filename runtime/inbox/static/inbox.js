@@ -1,27 +1,33 @@
-// The open-tickets list and a ticket's conversation, kept up to date without a reload: each asks its
-// JSON endpoint every 2 seconds (a plain poll; a push channel is not needed at a clinic's volume)
-// and updates itself. Every value goes in with textContent, so a patient's message is shown as
-// text, never as HTML.
+// The open-tickets list and a ticket's conversation, kept up to date without a reload: each page
+// holds a server-sent event stream (runtime/inbox/live.py) that sends the whole view again as soon as
+// it changes, and updates itself. Every value goes in with textContent, so a patient's message is
+// shown as text, never as HTML.
 "use strict";
 (function () {
-  const POLL_MS = 2000;
+  const RETRY_MS = 2000;
 
-  function poll(url, show, onError) {
-    async function tick() {
-      try {
-        const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
-        if (response.status === 401) {
-          window.location.assign("/login");
-          return;
+  function live(streamUrl, jsonUrl, show, onError) {
+    // The browser reconnects a dropped stream by itself; it gives up only when the inbox answers
+    // with an error (401 once the session has ended), and the JSON endpoint then says which.
+    function open() {
+      const source = new EventSource(streamUrl);
+      source.onmessage = function (event) { show(JSON.parse(event.data)); };
+      source.onerror = async function () {
+        onError(new Error("connection lost"));
+        if (source.readyState !== EventSource.CLOSED) return;
+        try {
+          const response = await fetch(jsonUrl, { credentials: "same-origin", cache: "no-store" });
+          if (response.status === 401) {
+            window.location.assign("/login");
+            return;
+          }
+        } catch (error) {
+          /* unreachable: try the stream again below */
         }
-        if (!response.ok) throw new Error("HTTP " + response.status);
-        show(await response.json());
-      } catch (error) {
-        onError(error);
-      }
-      setTimeout(tick, POLL_MS);
+        setTimeout(open, RETRY_MS);
+      };
     }
-    tick();
+    open();
   }
 
   function element(tag, className, text) {
@@ -56,7 +62,7 @@
       document.title = tickets.length ? "(" + tickets.length + ") " + title : title;
     }
 
-    poll(table.dataset.api, show, function (error) {
+    live(table.dataset.stream, table.dataset.api, show, function (error) {
       status.textContent = "The inbox cannot be reached (" + error.message + "); trying again…";
     });
   }
@@ -75,7 +81,7 @@
       for (const item of data.entries.slice(list.children.length)) list.appendChild(entry(item));
     }
 
-    poll(list.dataset.api, show, function () {}); // the page's actions say when the inbox is unreachable
+    live(list.dataset.stream, list.dataset.api, show, function () {}); // the page's actions say when the inbox is unreachable
   }
 
   const table = document.getElementById("tickets");
