@@ -8,11 +8,14 @@ route and the conversations' input channel stay the same), and:
   X-Forwarded-Host/-Proto a proxy sets) plus `$CLINIC_WEB_ORIGINS`;
 - refuses socket.io messages over MAX_SOCKET_MESSAGE_BYTES (engine.io's default is 1 MB);
 - cuts long messages before NLU, as the REST channel does (rasa_ext/limits.py);
+- drops a message for a session the socket did not join with `session_request` (Rasa would add it
+  to whatever conversation id it names: another channel's patient, whose id may be guessable);
 - sends staff messages to the sessions this worker holds, and on each `session_request` the ones
   the widget has not shown yet (rasa_ext/staff_relay.py).
 """
 
 import asyncio
+import logging
 from typing import Any, Dict, Sequence
 
 from engineio import AsyncServer as EngineIOServer
@@ -23,6 +26,7 @@ from bot.settings import web_origins
 from rasa_ext.limits import OnNewMessage, limit_length
 from rasa_ext.staff_relay import StaffRelay, sql_store
 
+log = logging.getLogger(__name__)
 MAX_SOCKET_MESSAGE_BYTES = 64 * 1024
 
 
@@ -50,6 +54,7 @@ class ClinicSocketIOInput(SocketIOInput):
         check_origins(self.sio.eio, web_origins())
         self.sio.eio.max_http_buffer_size = MAX_SOCKET_MESSAGE_BYTES
         self.resume_staff_messages_on_session_request()
+        self.only_joined_sessions()
         blueprint.listener("after_server_start")(self.start_staff_relay)
         blueprint.listener("before_server_stop")(stop_staff_relay)
         return blueprint
@@ -66,6 +71,23 @@ class ClinicSocketIOInput(SocketIOInput):
                 await self.staff_relay.resume(sid, data)
 
         self.sio.on("session_request", session_request, namespace=namespace)
+
+    def only_joined_sessions(self) -> None:
+        """Rasa's message handler, for sessions the socket has joined only (with session
+        persistence; without it Rasa uses the socket's own id)."""
+        if not self.session_persistence:
+            return
+        namespace = self.namespace or "/"
+        rasa_handle_message = self.sio.handlers[namespace][self.user_message_evt]
+
+        async def handle_message(sid: str, data: Any) -> None:
+            session = data.get("session_id") if isinstance(data, dict) else None
+            if session in self.sio.rooms(sid, namespace=namespace):
+                await rasa_handle_message(sid, data)
+            else:
+                log.warning("socket.io message dropped: its session was not joined by this socket")
+
+        self.sio.on(self.user_message_evt, handle_message, namespace=namespace)
 
     async def start_staff_relay(self, app: Sanic, _loop: Any) -> None:
         """Each worker relays staff messages to its own sockets, until the server stops."""

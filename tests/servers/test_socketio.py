@@ -7,6 +7,8 @@ import uuid
 import pytest
 import socketio
 
+from runtime.rasa_store import read_transcript
+
 pytestmark = pytest.mark.servers
 
 
@@ -43,3 +45,26 @@ def test_a_question_and_a_report_over_socketio(stack, render):
     assert [m.get("text") for m in faq] == [render("utter_faq_sessions")]
     handoff = next(m for m in report if "handoff" in m)["handoff"]  # socket.io sends custom JSON as is
     assert handoff["reason"] == "side_effect" and handoff["ticket"]
+
+
+def test_a_socket_cannot_write_into_a_session_it_did_not_join(stack, tracker_database):
+    """Rasa would take the message into whatever conversation `session_id` names: here another
+    channel's patient (a REST conversation), whose id a stranger might guess."""
+    victim = f"rest-{uuid.uuid4().hex[:8]}"
+    assert stack.say(victim, "hello")
+    client = socketio.Client()
+    replies: queue.Queue = queue.Queue()
+    confirmed = threading.Event()
+    client.on("session_confirm", lambda *_: confirmed.set())
+    client.on("bot_uttered", replies.put)
+    client.connect(stack.rasa_url, transports=["websocket"], socketio_path="/socket.io")
+    try:
+        client.emit("session_request", {"session_id": uuid.uuid4().hex})
+        assert confirmed.wait(10), "no session_confirm"
+        client.emit("user_uttered", {"message": "what is mesotherapy?", "session_id": victim})
+        with pytest.raises(queue.Empty):
+            replies.get(timeout=3)
+    finally:
+        client.disconnect()
+    assert [line for line in read_transcript(f"sqlite:///{tracker_database}", victim)
+            if line.startswith("patient:")] == ["patient: hello"]
