@@ -160,6 +160,15 @@ def cpu_seconds(pid: int) -> float:
 
 
 REAL_QUESTIONS = {split: ROOT / "tests" / "real_text" / f"questions_{split}.yml" for split in ("dev", "test")}
+# How the reports name each split: dev is trained on (scripts/real_questions_to_nlu.py), test never.
+SPLIT_NAMES = {"dev": "dev (trained on)", "test": "test (never tuned on)"}
+
+
+def real_question_row(label: str, real: dict[str, Any]) -> str:
+    """One split's line in a report's real-question table."""
+    return (f"| {label} ({real['covered']} + {real['not_covered']}) | {real['covered_right_answer']} | "
+            f"{real['covered_right_answer_incl_after_choice']} | {real['not_covered_declined']} | "
+            f"{real['not_covered_declined_incl_after_choice']} | {real['asked_to_choose']} |")
 
 
 def real_questions(parse: Any) -> dict[str, Any]:
@@ -330,9 +339,7 @@ def markdown(report: dict[str, Any], concurrency: int) -> str:
               "| asked to choose |", "|---|---|---|---|---|---|"]
     for name, _, _ in VARIANTS:
         for split, real in report["configs"][name]["real_questions"].items():
-            lines.append(f"| {name}, {split} ({real['covered']} + {real['not_covered']}) | {real['covered_right_answer']} | "
-                         f"{real['covered_right_answer_incl_after_choice']} | {real['not_covered_declined']} | "
-                         f"{real['not_covered_declined_incl_after_choice']} | {real['asked_to_choose']} |")
+            lines.append(real_question_row(f"{name}, {SPLIT_NAMES[split]}", real))
     lines += ["", "## Safety screen", ""]
     for name, result in report["safety"].items():
         if "handed_off" in result:
