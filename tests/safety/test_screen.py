@@ -175,6 +175,7 @@ REAL_TEXT_PATTERNS = [
     ("my first reaction was to laugh", Outcome.ANSWER),
     ("I got a migraine after my botox for migraines", Outcome.HANDOFF),
     ("should we avoid it if we have allergies?", Outcome.ANSWER_WITH_CAVEAT),
+    ("is it possible to react to something that's already in our bodies?", Outcome.ANSWER_WITH_CAVEAT),
     ("my eyes are puffy in the mornings", Outcome.HANDOFF),  # a side effect at most, not the airway
     ("my eyelids are swelling up", Outcome.EMERGENCY),
     ("with my mouth closed my smile looks uneven", Outcome.HANDOFF),  # a position, not the airway closing
