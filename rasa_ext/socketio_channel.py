@@ -8,13 +8,15 @@ route and the conversations' input channel stay the same), and:
   X-Forwarded-Host/-Proto a proxy sets) plus `$CLINIC_WEB_ORIGINS`;
 - refuses socket.io messages over MAX_SOCKET_MESSAGE_BYTES (engine.io's default is 1 MB);
 - cuts long messages before NLU, as the REST channel does (rasa_ext/limits.py);
-- sends staff messages to the sessions this worker holds (rasa_ext/staff_relay.py).
+- sends staff messages to the sessions this worker holds (rasa_ext/staff_relay.py), and gives
+  Rasa's HTTP API no output (`get_output_channel`), so they are never sent twice.
 """
 
 import asyncio
 from typing import Any, Dict, Sequence
 
 from engineio import AsyncServer as EngineIOServer
+from rasa.core.channels.channel import OutputChannel
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint, Sanic
 
@@ -41,6 +43,12 @@ class ClinicSocketIOInput(SocketIOInput):
     @classmethod
     def name(cls) -> str:
         return "socketio"
+
+    def get_output_channel(self) -> OutputChannel | None:
+        """None: the staff inbox posts staff messages with `output_channel=latest`, and Rasa's
+        socket.io output would emit them from whichever worker serves that request, which may not
+        hold the patient's socket, while the relay of the worker that does sends them too."""
+        return None
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         blueprint = super().blueprint(limit_length(on_new_message))

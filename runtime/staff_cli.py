@@ -192,15 +192,17 @@ def resolve_ticket(args: argparse.Namespace) -> int:
         return fail(str(error))
     print(f"Ticket {ticket.id} resolved.")
     base, token = rasa_url(), rasa_auth_token()
-    resume_error = resume_conversation(base, ticket.conversation_id, token)
-    if resume_error is None:
-        print(f"Conversation {ticket.conversation_id} resumed: the assistant answers the patient again.")
-        return 0
-    return fail(
-        f"the ticket is resolved, but the conversation could not be resumed: {resume_error}\n"
-        f"The assistant stays silent for this patient until it is resumed. Once Rasa is reachable, run:\n"
-        f"  {resume_curl(base, ticket.conversation_id)}"
-    )
+    hand_back = resume_conversation(base, ticket.conversation_id, token)
+    if hand_back.not_resumed is not None:
+        return fail(
+            f"the ticket is resolved, but the conversation could not be resumed: {hand_back.not_resumed}\n"
+            f"The assistant stays silent for this patient until it is resumed. Once Rasa is reachable, run:\n"
+            f"  {resume_curl(base, ticket.conversation_id)}"
+        )
+    print(f"Conversation {ticket.conversation_id} resumed: the assistant answers the patient again.")
+    if hand_back.not_told is not None:
+        return fail(f"the patient was not told (\"You're back with the assistant.\" was not sent): {hand_back.not_told}")
+    return 0
 
 
 def replay_spooled(args: argparse.Namespace) -> int:
