@@ -160,6 +160,15 @@ def cpu_seconds(pid: int) -> float:
 
 
 REAL_QUESTIONS = {split: ROOT / "tests" / "real_text" / f"questions_{split}.yml" for split in ("dev", "test")}
+# How the reports name each split: dev is trained on (scripts/real_questions_to_nlu.py), test never.
+SPLIT_NAMES = {"dev": "dev (trained on)", "test": "test (never tuned on)"}
+
+
+def real_question_row(label: str, real: dict[str, Any]) -> str:
+    """One split's line in a report's real-question table."""
+    return (f"| {label} ({real['covered']} + {real['not_covered']}) | {real['covered_right_answer']} | "
+            f"{real['covered_right_answer_incl_after_choice']} | {real['not_covered_declined']} | "
+            f"{real['not_covered_declined_incl_after_choice']} | {real['asked_to_choose']} |")
 
 
 def real_questions(parse: Any) -> dict[str, Any]:
@@ -230,6 +239,7 @@ def measure(model: Path, run_dir: Path, args: argparse.Namespace, stock: bool) -
 SCREENING_SETS = {"synthetic test (enforced by make test)": ROOT / "tests" / "safety" / "screening_test.yml",
                   "synthetic blind (first-run figures in docs/benchmarks.md)": BENCH / "safety_blind.yml",
                   "real-text dev (tuned on)": ROOT / "tests" / "real_text" / "screening_dev.yml",
+                  "real-text train pool (tuned on)": ROOT / "tests" / "real_text" / "screening_train.yml",
                   "real-text test (never tuned on)": ROOT / "tests" / "real_text" / "screening_test.yml"}
 DETECTORS: dict[str, Callable[[str], ScreenResult]] = {
     "combined": screen, "rules alone": screen_by_rules, "learned alone": screen_by_learned_opinion}
@@ -330,9 +340,7 @@ def markdown(report: dict[str, Any], concurrency: int) -> str:
               "| asked to choose |", "|---|---|---|---|---|---|"]
     for name, _, _ in VARIANTS:
         for split, real in report["configs"][name]["real_questions"].items():
-            lines.append(f"| {name}, {split} ({real['covered']} + {real['not_covered']}) | {real['covered_right_answer']} | "
-                         f"{real['covered_right_answer_incl_after_choice']} | {real['not_covered_declined']} | "
-                         f"{real['not_covered_declined_incl_after_choice']} | {real['asked_to_choose']} |")
+            lines.append(real_question_row(f"{name}, {SPLIT_NAMES[split]}", real))
     lines += ["", "## Safety screen", ""]
     for name, result in report["safety"].items():
         if "handed_off" in result:

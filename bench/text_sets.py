@@ -10,7 +10,7 @@ import json
 import sys
 from typing import Any
 
-from bench.run import BENCH, machine, real_questions, safety
+from bench.run import BENCH, SPLIT_NAMES, machine, real_question_row, real_questions, safety
 from bot.paths import ROOT
 
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -22,9 +22,7 @@ def markdown(report: dict[str, Any]) -> str:
              "| split | covered: right answer | … incl. after a choice | not covered: declined "
              "| … incl. after a choice | asked to choose |", "|---|---|---|---|---|---|"]
     for split, real in report["real_questions"].items():
-        lines.append(f"| {split} ({real['covered']} + {real['not_covered']}) | {real['covered_right_answer']} | "
-                     f"{real['covered_right_answer_incl_after_choice']} | {real['not_covered_declined']} | "
-                     f"{real['not_covered_declined_incl_after_choice']} | {real['asked_to_choose']} |")
+        lines.append(real_question_row(SPLIT_NAMES[split], real))
     lines += ["", "| screening set | detector | side effects handed off | contraindications handed off "
               "| red flags with emergency line | general questions escalated | resolved history escalated "
               "| all look-alikes escalated |", "|---|---|---|---|---|---|---|---|"]

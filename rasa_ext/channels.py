@@ -1,4 +1,5 @@
-"""Telegram and Twilio channels that only accept requests the platform really sent.
+"""Telegram and Twilio channels that only accept requests the platform really sent, and the
+Telegram, Twilio, Messenger and Slack outputs that staff messages go out through.
 
 Rasa 3.6's own connectors check nothing: anyone who finds the webhook URL could post messages as
 any patient's phone number or chat, and open tickets in their name. These subclasses keep Rasa's
@@ -14,6 +15,10 @@ first thing a patient sees is the welcome, not "I'm not sure I understood".
 
 Both also log an error instead of answering 500 when handling a message fails, so the platform
 does not retry the same message.
+
+Every channel here answers Rasa's HTTP API (`get_output_channel()`, asked when the staff inbox
+posts a staff message) with an output that raises when the platform refuses the message
+(rasa_ext/staff_delivery.py); the webhooks keep Rasa's own outputs.
 """
 
 import asyncio
@@ -24,14 +29,19 @@ from typing import Any, Awaitable, Callable, Dict
 
 from aiogram.bot import api
 from aiogram.utils.exceptions import TelegramAPIError
-from rasa.core.channels.channel import InputChannel, UserMessage
+from fbmessenger import MessengerClient
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.facebook import FacebookInput
+from rasa.core.channels.slack import SlackBot, SlackInput
 from rasa.core.channels.telegram import TelegramInput, TelegramOutput
-from rasa.core.channels.twilio import TwilioInput
+from rasa.core.channels.twilio import TwilioInput, TwilioOutput
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
+
+from rasa_ext.staff_delivery import DeliveringMessengerBot, DeliveringTwilioOutput, keep_webhook_output
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +100,7 @@ class SecretTelegramInput(TelegramInput):
     def __init__(self, access_token: str, verify: str, webhook_url: str, debug_mode: bool = False) -> None:
         super().__init__(access_token, verify, webhook_url, debug_mode=debug_mode)
         self.secret_token = telegram_webhook_secret(access_token)
+        self.output: SecretTelegramOutput | None = None
 
     def is_from_telegram(self, request: Request) -> bool:
         return hmac.compare_digest(request.headers.get(TELEGRAM_SECRET_HEADER, ""), self.secret_token)
@@ -108,7 +119,12 @@ class SecretTelegramInput(TelegramInput):
         return reject_unless(super().blueprint(start_is_a_greeting), self.is_from_telegram, self, "Telegram")
 
     def get_output_channel(self) -> TelegramOutput:
-        return SecretTelegramOutput(self.access_token, self.secret_token)
+        """One output per worker, for the webhook and the HTTP API alike: aiogram raises when
+        Telegram refuses a message, and one Bot keeps one HTTP session instead of leaking one per
+        staff message."""
+        if self.output is None:
+            self.output = SecretTelegramOutput(self.access_token, self.secret_token)
+        return self.output
 
 
 class SignedTwilioInput(TwilioInput):
@@ -135,4 +151,36 @@ class SignedTwilioInput(TwilioInput):
         return bool(signature) and self.validator.validate(url, request.form, signature)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return reject_unless(super().blueprint(on_new_message), self.is_from_twilio, self, "Twilio")
+        answered = keep_webhook_output(on_new_message, self.webhook_output)
+        return reject_unless(super().blueprint(answered), self.is_from_twilio, self, "Twilio")
+
+    def webhook_output(self) -> OutputChannel:
+        return TwilioOutput(self.account_sid, self.auth_token, self.twilio_number)
+
+    def get_output_channel(self) -> OutputChannel:
+        """For staff messages (the HTTP API): raises when Twilio refuses the message. The reply goes
+        to the conversation id, which is the patient's `From` ("+44…" or "whatsapp:+44…"), from
+        TWILIO_NUMBER, as the assistant's replies do."""
+        return DeliveringTwilioOutput(self.account_sid, self.auth_token, self.twilio_number)
+
+
+class ClinicFacebookInput(FacebookInput):
+    """Rasa's Messenger channel (route, signature check and replies unchanged); only the HTTP API
+    gets an output that raises when the Send API refuses a message."""
+
+    def get_output_channel(self) -> OutputChannel:
+        return DeliveringMessengerBot(MessengerClient(self.fb_access_token))
+
+
+class ClinicSlackInput(SlackInput):
+    """Rasa's Slack channel, whose staff messages go to the patient's direct messages with the app."""
+
+    def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> OutputChannel:
+        """The webhook passes the Slack channel the patient wrote in, and gets Rasa's output for it.
+        The HTTP API passes none: Rasa's would then post to SLACK_CHANNEL, a shared channel, if set;
+        this one posts to the conversation id, which is the patient's Slack user id (Rasa's default
+        conversation granularity, "sender"): Slack delivers that in the app's direct messages with
+        them. slack_sdk raises when Slack refuses it."""
+        if channel is None:
+            return SlackBot(self.slack_token, None, None, self.proxy)
+        return super().get_output_channel(channel, thread_id)

@@ -5,7 +5,9 @@ silence, and files every message without a `sender` under one shared conversatio
 "default", which would mix different patients' messages. This subclass keeps the same route,
 /webhooks/rest/webhook, and fixes all three. It also cuts long messages before NLU
 (rasa_ext/limits.py). PatientCallbackInput does the same for Rasa's callback channel
-(/webhooks/callback/webhook, replies POSTed to the configured URL).
+(/webhooks/callback/webhook, replies POSTed to the configured URL), and POSTs staff messages there
+too, failing when the URL refuses them (rasa_ext/staff_delivery.py). REST clients get no staff
+messages: they only get answers to their own requests.
 
 For several Rasa replicas behind nginx (deploy/nginx.conf) it also:
 - accepts the conversation id as the `X-Conversation-Id` header or the `?sender=` query parameter,
@@ -22,7 +24,7 @@ from asyncio import CancelledError
 from typing import Any, Awaitable, Callable, Dict
 
 import structlog
-from rasa.core.channels.callback import CallbackInput
+from rasa.core.channels.callback import CallbackInput, CallbackOutput
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.utils.endpoints import bool_arg
@@ -33,6 +35,7 @@ from sanic.response import HTTPResponse
 
 from rasa_ext.limits import OnNewMessage, cut_long_text, limit_length
 from rasa_ext.once import handle_once
+from rasa_ext.staff_delivery import DeliveringCallbackOutput, keep_webhook_output
 
 logger = structlog.get_logger()
 SENDER_HEADER = "X-Conversation-Id"
@@ -125,4 +128,13 @@ class PatientCallbackInput(PatientRestInput, CallbackInput):
         return "callback"
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        return CallbackInput.blueprint(self, limit_length(on_new_message))
+        answered = keep_webhook_output(limit_length(on_new_message), self.webhook_output)
+        return CallbackInput.blueprint(self, answered)
+
+    def webhook_output(self) -> CallbackOutput:
+        return CallbackOutput(self.callback_endpoint)
+
+    def get_output_channel(self) -> CollectingOutputChannel:
+        """For staff messages (the HTTP API): POSTed to the callback URL like the assistant's
+        replies (`recipient_id` is the conversation id), but a refusal raises."""
+        return DeliveringCallbackOutput(self.callback_endpoint)

@@ -11,7 +11,8 @@ route and the conversations' input channel stay the same), and:
 - drops a message for a session the socket did not join with `session_request` (Rasa would add it
   to whatever conversation id it names: another channel's patient, whose id may be guessable);
 - sends staff messages to the sessions this worker holds, and on each `session_request` the ones
-  the widget has not shown yet (rasa_ext/staff_relay.py).
+  the widget has not shown yet (rasa_ext/staff_relay.py), and gives Rasa's HTTP API no output
+  (`get_output_channel`), so they are never sent twice.
 """
 
 import asyncio
@@ -19,6 +20,7 @@ import logging
 from typing import Any, Dict, Sequence
 
 from engineio import AsyncServer as EngineIOServer
+from rasa.core.channels.channel import OutputChannel
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint, Sanic
 
@@ -48,6 +50,12 @@ class ClinicSocketIOInput(SocketIOInput):
     @classmethod
     def name(cls) -> str:
         return "socketio"
+
+    def get_output_channel(self) -> OutputChannel | None:
+        """None: the staff inbox posts staff messages with `output_channel=latest`, and Rasa's
+        socket.io output would emit them from whichever worker serves that request, which may not
+        hold the patient's socket, while the relay of the worker that does sends them too."""
+        return None
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         blueprint = super().blueprint(limit_length(on_new_message))

@@ -43,12 +43,12 @@ TWILIO = Channel(
               "TWILIO_NUMBER": "twilio_number", "TWILIO_WEBHOOK_URL": "webhook_url"},
 )
 FACEBOOK = Channel(
-    "Facebook Messenger", "facebook", "/webhooks/facebook/webhook",
+    "Facebook Messenger", "rasa_ext.channels.ClinicFacebookInput", "/webhooks/facebook/webhook",
     required={"FACEBOOK_VERIFY": "verify", "FACEBOOK_SECRET": "secret",
               "FACEBOOK_PAGE_ACCESS_TOKEN": "page-access-token"},
 )
 SLACK = Channel(
-    "Slack", "slack", "/webhooks/slack/webhook",
+    "Slack", "rasa_ext.channels.ClinicSlackInput", "/webhooks/slack/webhook",
     required={"SLACK_TOKEN": "slack_token", "SLACK_SIGNING_SECRET": "slack_signing_secret"},
     optional={"SLACK_CHANNEL": "slack_channel"},
 )

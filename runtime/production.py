@@ -1,9 +1,11 @@
-"""The production layout: Rasa replicas and an action server on PostgreSQL and Redis, behind nginx.
+"""The production layout: Rasa replicas, an action server and the staff inbox on PostgreSQL and
+Redis, behind nginx.
 
-`python -m bot rasa|actions|proxy` start one process each, configured by the environment
-(bot/settings.py: DATABASE_URL, REDIS_URL, ACTION_SERVER_URL; RASA_AUTH_TOKEN). deploy/Procfile,
-deploy/systemd/ and deploy/docker-compose.yml run exactly these commands; `layout()` is the one
-list of them, which tests/production/ starts on loopback and checks those files against.
+`python -m bot rasa|actions|inbox|proxy` start one process each, configured by the environment
+(bot/settings.py: DATABASE_URL, REDIS_URL, ACTION_SERVER_URL; RASA_AUTH_TOKEN, RASA_URL).
+deploy/Procfile, deploy/systemd/ and deploy/docker-compose.yml run exactly these commands;
+`layout()` is the one list of them, and `PROCESS_ENV` the variables one process gets beyond the
+shared ones; tests/production/ starts them on loopback and checks those files against them.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import argparse
 import os
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn, Sequence
 
 from bot import settings
 from bot.paths import MODEL, ROOT, VAR
+from runtime.inbox.serve import DEFAULT_PORT as INBOX_PORT
 from runtime.servers import (
     ACTION_SERVER_LIMITS,
     HOST,
@@ -28,6 +32,7 @@ from runtime.servers import (
     server_env,
     write_credentials,
 )
+from runtime.staff_cli import RASA_URL_ENV
 
 DEPLOY = ROOT / "deploy"
 NGINX_TEMPLATE = DEPLOY / "nginx.conf"
@@ -38,7 +43,25 @@ ACTION_WORKERS = 2
 # A replica that dies keeps its conversations' lock tickets until they expire; the message nginx
 # passes on to another replica waits that long. Rasa's default is 60 s; a turn takes well under 1 s.
 TICKET_LOCK_LIFETIME = "20"
+# The staff inbox is published by nginx over HTTPS only (its cookies are Secure), on its own port.
+INBOX_LISTEN = "0.0.0.0:8443"
+TLS_CERTIFICATE = "/etc/clinic-assistant/tls/inbox.crt"  # the full chain, e.g. certbot's fullchain.pem
+TLS_KEY = "/etc/clinic-assistant/tls/inbox.key"
+# nginx is the one proxy in front of the inbox: the inbox takes the client's address from the last
+# X-Forwarded-For entry (which nginx sets), so its login throttle counts clients, not nginx.
+PROCESS_ENV = {"inbox": {"SANIC_PROXIES_COUNT": "1"}}
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+
+
+@dataclass(frozen=True)
+class InboxSite:
+    """How nginx publishes the staff inbox: where the inbox listens, nginx's HTTPS listen address,
+    and the certificate and key files for it."""
+
+    upstream: str = f"{HOST}:{INBOX_PORT}"
+    listen: str = INBOX_LISTEN
+    certificate: str = TLS_CERTIFICATE
+    key: str = TLS_KEY
 
 
 def layout(
@@ -46,30 +69,43 @@ def layout(
     action_port: int = ACTION_PORT,
     listen: str = PROXY_LISTEN,
     action_workers: int = ACTION_WORKERS,
+    inbox: InboxSite = InboxSite(),
 ) -> dict[str, list[str]]:
     """Process name → its arguments to `python -m bot`, in start order."""
     processes = {"actions": ["actions", "--port", str(action_port), "--workers", str(action_workers)]}
     for number, port in enumerate(rasa_ports, start=1):
         processes[f"rasa-{number}"] = ["rasa", "--port", str(port)]
+    processes["inbox"] = ["inbox", "--port", inbox.upstream.rsplit(":", 1)[1]]
     replicas = [argument for port in rasa_ports for argument in ("--rasa", f"{HOST}:{port}")]
-    processes["proxy"] = ["proxy", "--listen", listen, *replicas]
+    processes["proxy"] = [
+        "proxy", "--listen", listen, *replicas, "--inbox", inbox.upstream, "--inbox-listen", inbox.listen,
+        "--tls-certificate", inbox.certificate, "--tls-key", inbox.key,
+    ]
     return processes
 
 
-def environment(database_url: str, redis_url: str, auth_token: str, action_server_url: str) -> dict[str, str]:
-    """The variables every process of the layout is started with (deploy/clinic.env.example)."""
+def environment(
+    database_url: str, redis_url: str, auth_token: str, action_server_url: str, rasa_url: str,
+) -> dict[str, str]:
+    """The variables every process of the layout is started with (deploy/clinic.env.example).
+    RASA_URL is where the inbox posts staff replies and resumes conversations: one replica."""
     return {
         settings.DATABASE_URL_ENV: database_url, settings.REDIS_URL_ENV: redis_url, "RASA_AUTH_TOKEN": auth_token,
         settings.ACTION_SERVER_URL_ENV: action_server_url, "TICKET_LOCK_LIFETIME": TICKET_LOCK_LIFETIME,
+        RASA_URL_ENV: rasa_url,
     }
 
 
-def render_nginx_conf(listen: str, replicas: Sequence[str], template: Path = NGINX_TEMPLATE) -> str:
-    """deploy/nginx.conf with its {{listen}} and {{rasa_servers}} filled in."""
+def render_nginx_conf(listen: str, replicas: Sequence[str], inbox: InboxSite, template: Path = NGINX_TEMPLATE) -> str:
+    """deploy/nginx.conf with its placeholders filled in: the patients' listen address, one server
+    line per replica, and the inbox's upstream, HTTPS listen address, certificate and key."""
     if not replicas:
         raise ValueError("nginx needs at least one Rasa replica")
     servers = "\n".join(f"        server {replica} max_fails=3 fail_timeout=10s;" for replica in replicas)
-    values = {"listen": listen, "rasa_servers": servers}
+    values = {
+        "listen": listen, "rasa_servers": servers, "inbox_server": inbox.upstream, "inbox_listen": inbox.listen,
+        "tls_certificate": inbox.certificate, "tls_key": inbox.key,
+    }
 
     def fill(match: re.Match) -> str:
         if match.group(1) not in values:
@@ -119,15 +155,28 @@ def serve_actions(args: argparse.Namespace) -> int:
     exec_server(action_server_command(args.port), extra)
 
 
+def tls_files(args: argparse.Namespace) -> tuple[str, str]:
+    """The inbox's certificate and key as absolute paths (nginx reads relative ones from its
+    prefix); exits with what to do when one cannot be read."""
+    paths = (args.tls_certificate.resolve(), args.tls_key.resolve())
+    for path in paths:
+        if not os.access(path, os.R_OK):
+            sys.exit(f"cannot read {path}: the staff inbox is served over HTTPS only (its cookies are Secure); "
+                     "give --tls-certificate and --tls-key files this user can read (docs/production.md)")
+    return str(paths[0]), str(paths[1])
+
+
 def serve_proxy(args: argparse.Namespace) -> int:
     """nginx in the foreground with deploy/nginx.conf rendered into `--prefix`."""
     nginx = find_binary("nginx")
     if nginx is None:
         sys.exit("nginx is not installed (Debian: apt-get install nginx)")
+    certificate, key = tls_files(args)
     prefix = args.prefix.resolve()
     (prefix / "logs").mkdir(parents=True, exist_ok=True)
     config = prefix / "nginx.conf"
-    config.write_text(render_nginx_conf(args.listen, args.rasa), encoding="utf-8")
+    config.write_text(render_nginx_conf(args.listen, args.rasa, InboxSite(args.inbox, args.inbox_listen, certificate, key)),
+                      encoding="utf-8")
     exec_server([nginx, "-p", str(prefix), "-c", str(config), "-g", "daemon off;"], {})
 
 
@@ -144,8 +193,13 @@ def add_production_commands(commands: argparse._SubParsersAction) -> None:
     actions.add_argument("--host", default=HOST)
     actions.add_argument("--workers", type=int, default=ACTION_WORKERS)
     actions.set_defaults(handler=serve_actions)
-    proxy = commands.add_parser("proxy", help="nginx in front of the Rasa replicas (production layout)")
-    proxy.add_argument("--listen", default=PROXY_LISTEN, help="nginx `listen` value, e.g. 0.0.0.0:8080")
+    proxy = commands.add_parser("proxy", help="nginx in front of the Rasa replicas and the staff inbox (production layout)")
+    proxy.add_argument("--listen", default=PROXY_LISTEN, help="nginx `listen` value for patients, e.g. 0.0.0.0:8080")
     proxy.add_argument("--rasa", action="append", required=True, help="a replica's HOST:PORT (repeat per replica)")
+    proxy.add_argument("--inbox", default=InboxSite.upstream, help="the staff inbox's HOST:PORT (python -m bot inbox)")
+    proxy.add_argument("--inbox-listen", default=INBOX_LISTEN, help="nginx `listen` value for the inbox, over HTTPS")
+    proxy.add_argument("--tls-certificate", type=Path, default=Path(TLS_CERTIFICATE),
+                       help="the inbox's certificate chain (PEM)")
+    proxy.add_argument("--tls-key", type=Path, default=Path(TLS_KEY), help="its private key (PEM)")
     proxy.add_argument("--prefix", type=Path, default=VAR / "proxy", help="nginx's folder for config, logs, pid")
     proxy.set_defaults(handler=serve_proxy)

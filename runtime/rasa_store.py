@@ -26,8 +26,22 @@ RASA_TOKEN_ENV = "RASA_AUTH_TOKEN"
 # --- the HTTP API -------------------------------------------------------------------------------
 
 
+# Rasa sends the posted `bot` events through the output of the conversation's latest input channel
+# (Telegram, Twilio, Messenger, Slack, callback: rasa_ext/staff_delivery.py), and stores them only
+# if that succeeds. Socket.io and REST give it no output: the staff relay reaches socket.io patients.
+DELIVER = {"execute_side_effects": "true", "output_channel": "latest"}
+RASA_ERROR_PREFIX = "An unexpected error occurred. Error: "  # how Rasa words a failed append (HTTP 500)
+
+
+# Characters legal in a URL path, left as they are: Rasa's route (Sanic, `unquote=False`) does not
+# decode the conversation id, so "%2B44…" would address a new conversation, not Twilio's "+44…".
+PATH_SAFE = "/:@!$&'()*+,;="
+
+
 def events_url(base: str, conversation_id: str) -> str:
-    return f"{base}/conversations/{quote(conversation_id, safe='')}/tracker/events"
+    """Ids with other characters (a space) cannot be addressed through Rasa's API at all; no
+    channel makes them, only a REST or callback client that chooses its own ids."""
+    return f"{base}/conversations/{quote(conversation_id, safe=PATH_SAFE)}/tracker/events"
 
 
 def resume_body() -> list[dict[str, Any]]:
@@ -39,6 +53,11 @@ def resume_body() -> list[dict[str, Any]]:
             {"event": "action", "name": "action_listen"}]
 
 
+def silent_resume_body() -> list[dict[str, Any]]:
+    """The resume without the hand-back line, for a patient whose platform refused it."""
+    return [event for event in resume_body() if event["event"] != "bot"]
+
+
 def staff_reply_body(text: str, staff: str) -> list[dict[str, Any]]:
     """A staff member's message as a `bot` event of the conversation, marked as the clinic team's."""
     return [{"event": "bot", "text": f"{staff} (clinic team): {text}",
@@ -46,12 +65,12 @@ def staff_reply_body(text: str, staff: str) -> list[dict[str, Any]]:
 
 
 def post_events(base: str, conversation_id: str, events: list[dict[str, Any]], token: str | None,
-                timeout: float = 10.0) -> str | None:
+                timeout: float = 20.0) -> str | None:
     """Append `events` to the conversation through Rasa's HTTP API (so they are in its history, which
-    `erase` and `purge` cover); returns None on success, else what went wrong. Nothing is sent to
-    the patient from here: with several Sanic workers, the request may reach one that does not hold
-    the patient's socket."""
-    query = {"include_events": "NONE"} | ({"token": token} if token else {})
+    `erase` and `purge` cover) and send its `bot` events to the patient's messaging channel;
+    returns None on success, else what went wrong. When the platform refuses a message, Rasa
+    stores none of the events and this says why."""
+    query = {"include_events": "NONE", **DELIVER} | ({"token": token} if token else {})
     request = urllib.request.Request(
         f"{events_url(base, conversation_id)}?{urlencode(query)}",
         data=json.dumps(events).encode(), method="POST", headers={"Content-Type": "application/json"},
@@ -61,19 +80,46 @@ def post_events(base: str, conversation_id: str, events: list[dict[str, Any]], t
             response.read()
         return None
     except urllib.error.HTTPError as error:
-        hint = " (check $RASA_AUTH_TOKEN)" if error.code in (401, 403) else ""
-        return f"Rasa answered HTTP {error.code} {error.reason}{hint}"
+        return rasa_refusal(error)
+    except TimeoutError:
+        return (f"Rasa did not answer within {timeout:g} s; the message may still have been delivered "
+                "(the conversation below shows it if it was)")
     except (urllib.error.URLError, OSError) as error:
         return f"could not reach Rasa at {base}: {getattr(error, 'reason', error)}"
 
 
-def resume_conversation(base: str, conversation_id: str, token: str | None) -> str | None:
-    """Hand the conversation back to the assistant, which tells the patient so; None on success."""
-    return post_events(base, conversation_id, resume_body(), token)
+def rasa_refusal(error: urllib.error.HTTPError) -> str:
+    """Rasa's status, and for a failed append (a platform that refused the message) its reason."""
+    hint = " (check $RASA_AUTH_TOKEN)" if error.code in (401, 403) else ""
+    try:
+        detail = str(json.loads(error.read()).get("message") or "")
+    except (ValueError, AttributeError, OSError):
+        detail = ""
+    detail = detail.removeprefix(RASA_ERROR_PREFIX)[:500]
+    return f"Rasa answered HTTP {error.code} {error.reason}{hint}" + (f": {detail}" if error.code >= 500 and detail else "")
+
+
+@dataclass(frozen=True)
+class HandBack:
+    """What handing a conversation back to the assistant did: all went well when both are None."""
+
+    not_resumed: str | None = None  # why the conversation is still paused
+    not_told: str | None = None  # resumed, but why the patient did not get "You're back with the assistant."
+
+
+def resume_conversation(base: str, conversation_id: str, token: str | None) -> HandBack:
+    """Hand the conversation back to the assistant, which tells the patient so. If that fails (the
+    patient's platform refused the line, or Rasa did not answer), resume without the line: a patient
+    who cannot be told must still get answers again, and the line is not stored as if sent."""
+    refused = post_events(base, conversation_id, resume_body(), token)
+    if refused is None:
+        return HandBack()
+    failed = post_events(base, conversation_id, silent_resume_body(), token)
+    return HandBack(not_told=refused) if failed is None else HandBack(not_resumed=failed)
 
 
 def resume_curl(base: str, conversation_id: str) -> str:
-    url = f"{events_url(base, conversation_id)}?token=${RASA_TOKEN_ENV}"
+    url = f"{events_url(base, conversation_id)}?{urlencode(DELIVER)}&token=${RASA_TOKEN_ENV}"
     return f"""curl -XPOST "{url}" -H 'Content-Type: application/json' -d '{json.dumps(resume_body())}'"""
 
 

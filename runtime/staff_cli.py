@@ -7,7 +7,6 @@ parsed arguments and returns an exit code.
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 from contextlib import contextmanager
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import ContextManager, Iterator, Mapping, Sequence, TypeVar
 
 from bot import settings
-from bot.handoff.accounts import AccountError, StaffAccounts
+from bot.handoff.accounts import StaffAccounts
 from bot.handoff.migrate import upgrade_database
 from bot.handoff.models import Status, utc_now
 from bot.handoff.notifier import WEBHOOK_URL_ENV, WebhookNotifier
@@ -40,17 +39,18 @@ STAFF_HELP = """Handoff tickets raised by the assistant.
     staff retry-notifications           re-send staff notifications that are pending or failed
                                         (after writing any spooled handoffs, as replay-spool does)
     staff replay-spool                  write handoffs spooled while the ticket database was down
-    staff add-user NAME --display-name "Full Name" [--password-stdin]
-                                        a sign-in for the staff inbox (python -m bot inbox); asks
-                                        for the password twice, or reads one line from stdin
+
+Accounts of the staff inbox (python -m bot inbox):
 """
 
 
 def add_staff_commands(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register `staff` and its sub-commands on the main CLI's subparsers; returns the `staff` parser."""
+    from runtime.staff_accounts import ACCOUNTS_HELP, add_account_commands  # it uses this module's helpers
+
     staff = subparsers.add_parser(
-        "staff", help="handoff tickets: list, show, claim, resolve",
-        description=STAFF_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+        "staff", help="handoff tickets: list, show, claim, resolve; inbox accounts",
+        description=STAFF_HELP + ACCOUNTS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     staff.add_argument("--database-url",
                        help="handoff database (default: $HANDOFF_DATABASE_URL, $DATABASE_URL or var/handoff.db)")
@@ -80,12 +80,7 @@ def add_staff_commands(subparsers: argparse._SubParsersAction) -> argparse.Argum
     replay = commands.add_parser("replay-spool", help="write handoffs spooled while the ticket database was down")
     replay.set_defaults(handler=replay_spooled)
 
-    add_user = commands.add_parser("add-user", help="create a staff account for the inbox")
-    add_user.add_argument("name", metavar="NAME", help="sign-in name: lowercase letters, digits, '.', '_', '-'")
-    add_user.add_argument("--display-name", required=True, help="the name shown on tickets and to patients")
-    add_user.add_argument("--password-stdin", action="store_true",
-                          help="read the password from the first line of standard input (for scripts)")
-    add_user.set_defaults(handler=add_staff_user)
+    add_account_commands(commands)
     return staff
 
 
@@ -197,15 +192,17 @@ def resolve_ticket(args: argparse.Namespace) -> int:
         return fail(str(error))
     print(f"Ticket {ticket.id} resolved.")
     base, token = rasa_url(), rasa_auth_token()
-    resume_error = resume_conversation(base, ticket.conversation_id, token)
-    if resume_error is None:
-        print(f"Conversation {ticket.conversation_id} resumed: the assistant answers the patient again.")
-        return 0
-    return fail(
-        f"the ticket is resolved, but the conversation could not be resumed: {resume_error}\n"
-        f"The assistant stays silent for this patient until it is resumed. Once Rasa is reachable, run:\n"
-        f"  {resume_curl(base, ticket.conversation_id)}"
-    )
+    hand_back = resume_conversation(base, ticket.conversation_id, token)
+    if hand_back.not_resumed is not None:
+        return fail(
+            f"the ticket is resolved, but the conversation could not be resumed: {hand_back.not_resumed}\n"
+            f"The assistant stays silent for this patient until it is resumed. Once Rasa is reachable, run:\n"
+            f"  {resume_curl(base, ticket.conversation_id)}"
+        )
+    print(f"Conversation {ticket.conversation_id} resumed: the assistant answers the patient again.")
+    if hand_back.not_told is not None:
+        return fail(f"the patient was not told (\"You're back with the assistant.\" was not sent): {hand_back.not_told}")
+    return 0
 
 
 def replay_spooled(args: argparse.Namespace) -> int:
@@ -231,26 +228,6 @@ def retry_pending(args: argparse.Namespace) -> int:
         remaining = len(store.pending_notifications())
     print(f"Sent {sent} notification(s); {remaining} still pending or failed.")
     return 0 if remaining == 0 else 1
-
-
-def add_staff_user(args: argparse.Namespace) -> int:
-    try:
-        password = read_password(args.password_stdin)
-        with opened(args, StaffAccounts) as accounts:
-            staff = accounts.add_user(args.name, args.display_name, password)
-    except AccountError as error:
-        return fail(str(error))
-    print(f"Staff account {staff.name} ({staff.display_name}) created: sign in at the staff inbox (python -m bot inbox).")
-    return 0
-
-
-def read_password(from_stdin: bool) -> str:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("Password: ")
-    if getpass.getpass("Password again: ") != first:
-        raise AccountError("the two passwords differ")
-    return first
 
 
 # --- Rasa ---------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""PostgreSQL, Redis and nginx from Debian's packages as plain processes on loopback.
+"""PostgreSQL, Redis and nginx from Debian's packages as plain processes on loopback, and a
+self-signed certificate for nginx's HTTPS listener.
 
 The production tests and the load benchmark start throw-away instances here (free ports, data in a
 temporary folder) and stop them afterwards; nothing is left running and no system service is used.
@@ -24,6 +25,7 @@ from runtime.servers import HOST, ManagedProcess, ServerError, find_binary, free
 POSTGRES_PACKAGES = {"initdb": "postgresql"}
 REDIS_PACKAGES = {"redis-server": "redis-server"}
 NGINX_PACKAGES = {"nginx": "nginx"}
+OPENSSL_PACKAGES = {"openssl": "openssl"}
 
 
 def ensure_debian_packages(binaries: dict[str, str]) -> None:
@@ -136,6 +138,20 @@ def redis_server(work_dir: Path) -> Iterator[str]:
         yield f"redis://{HOST}:{port}/0"
     finally:
         managed.stop()
+
+
+def self_signed_certificate(folder: Path, host: str = HOST) -> tuple[Path, Path]:
+    """A certificate for `host` (an IP address) valid for two days, and its private key, made with
+    openssl; clients trust it by loading the certificate as their only CA."""
+    ensure_debian_packages(OPENSSL_PACKAGES)
+    folder.mkdir(parents=True, exist_ok=True)
+    certificate, key = folder / "inbox.crt", folder / "inbox.key"
+    subprocess.run([
+        str(find_binary("openssl")), "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+        "-nodes", "-days", "2", "-subj", f"/CN={host}", "-addext", f"subjectAltName=IP:{host}",
+        "-keyout", str(key), "-out", str(certificate),
+    ], check=True, capture_output=True)
+    return certificate, key
 
 
 @contextmanager

@@ -127,6 +127,8 @@ class StaffUser(Base):
     display_name = Column(String(255), nullable=False)  # what tickets and patients see
     password_hash = Column(String(255), nullable=False)  # argon2id, in argon2's own encoded form
     created_at = Column(UTCDateTime, nullable=False)
+    disabled_at = Column(UTCDateTime, nullable=True)  # set: the account cannot sign in (`staff disable`)
+    last_sign_in_at = Column(UTCDateTime, nullable=True)
 
 
 class StaffSession(Base):

@@ -19,6 +19,7 @@ patient ("Is this happening to you now?") or escalates; it never silently answer
 | any                | negated                                   | nothing; in doubt → CLARIFY (red flag: EMERGENCY) |
 | any                | the patient and someone else in one clause | CLARIFY (red flag: EMERGENCY)   |
 | nothing named      | "is this normal?", "it's still there"     | CLARIFY                          |
+| a treatment goal   | "can meso help my scars?"; with a time that is now ("since the jabs") | ANSWER; CLARIFY |
 """
 
 from dataclasses import dataclass, replace
@@ -72,7 +73,9 @@ def finding_outcome(finding: Mention) -> Outcome:
     if "resolved_history" in modifiers and not red_flag:
         return Outcome.ANSWER_WITH_CAVEAT  # "I was on Roaccutane in my 20s": history, not a report
     if "treatment_target" in modifiers:
-        return Outcome.ANSWER  # "can meso help my acne scars?": what they want treated, not a reaction
+        # "can meso help my acne scars?": what they want treated, not a reaction. With a time that
+        # is now ("dark patches since the injections, will they fade?") it may be one: ask.
+        return Outcome.CLARIFY if "still_current" in modifiers else Outcome.ANSWER
     # A person named only in another sentence does not make a general question personal ("is
     # hair shedding normal? asking before I commit"). Someone else's problem after a treatment
     # ("my wife had lipolysis shots and now she's struggling to breathe") is a report on their behalf.
@@ -81,6 +84,18 @@ def finding_outcome(finding: Mention) -> Outcome:
     personal = (person == "first" or on_behalf) and in_sentence
     general = "hypothetical" in modifiers or ("generic" in modifiers and not personal)
     general = general or ("general_question" in modifiers and person == "unknown")
+    # "Is Botox painful? I have a low pain threshold.": a question about the treatment itself, with
+    # the writer only in another sentence that names no treatment and no time that is now, stays a
+    # general question (the other sentence's own findings are judged on their own).
+    general = general or (finding.asked_means_general and "general_question" in modifiers and not in_sentence
+                          and "treatment_reference" in modifiers
+                          and not modifiers & {"treatment_in_other_sentence", "still_current",
+                                               "current_in_other_sentence"})
+    # A general question beside a sentence of the writer's with a time that is now ("Is meso painful?
+    # I had it yesterday.") may be about what is happening to them: ask (the fail-safe).
+    if (general and "hypothetical" not in modifiers and "current_in_other_sentence" in modifiers
+            and person != "other" and not red_flag):
+        return Outcome.CLARIFY
     # A bare question naming a problem and no one ("bruising after meso??") may be happening now:
     # ask about a symptom, escalate a red flag, hand off a status only the patient would mention.
     # Said with a time that is now ("bruised since yesterday - is arnica ok?") it is a report.
@@ -102,9 +117,10 @@ def finding_outcome(finding: Mention) -> Outcome:
 
 def is_on_behalf(finding: Mention) -> bool:
     """Someone else's current symptom in a sentence that names a treatment, or after a sentence
-    that does: a report for them."""
+    that does, or with the writer asking what to do: a report for them."""
     modifiers = finding.modifiers
-    treated = bool(modifiers & {"treatment_reference", "treated_earlier_in_message"})
+    # Asking what to do about it ("her face is swollen, what should we do?") makes it a report too.
+    treated = bool(modifiers & {"treatment_reference", "treated_earlier_in_message", "asks_for_help"})
     return (finding.experiencer == "other" and finding.category in ("red_flag", "side_effect") and treated
             and "happening_now" in modifiers and "hypothetical" not in modifiers)
 

@@ -147,7 +147,8 @@ class ContextAnnotator:
 
     KINDS = ["negation", "post_negation", "pseudo", "terminators", "negation_doubt", "hypothetical",
              "generic", "other_person", "first_person", "treatment_target", "deictic",
-             "treatment_reference", "resolved_history", "still_current", "happening_now"]
+             "treatment_reference", "resolved_history", "still_current", "happening_now", "asks_for_help",
+             "shows_self"]
 
     def __init__(self, nlp: Language, rules_path: str) -> None:
         rules = read_yaml(Path(rules_path))
@@ -208,6 +209,15 @@ class ContextAnnotator:
         if any(c.kind == "treatment_reference" and c.end <= sentence.start and not inside_history(c, near)
                for c in near):
             finding.modifiers.add("treated_earlier_in_message")
+        elsewhere = [c for c in near if not (sentence.start <= c.start and c.end <= sentence.end)
+                     and not inside_history(c, near)]
+        for kind, modifier in (("treatment_reference", "treatment_in_other_sentence"),
+                               ("still_current", "current_in_other_sentence")):
+            if any(c.kind == kind for c in elsewhere):
+                finding.modifiers.add(modifier)
+        # "Her face is swollen, what can anyone suggest?": the writer asks what to do about it.
+        if any(c.kind == "asks_for_help" for c in near):
+            finding.modifiers.add("asks_for_help")
         # Long-past history ("on Roaccutane in my 20s") is not a report; a problem after a treatment
         # ("a rash after my treatment, gone now") or a recent stop ("stopped Xarelto two days ago")
         # still is, so only long-past markers count and never beside a treatment reference.
@@ -224,7 +234,11 @@ class ContextAnnotator:
                                                   for c in cues):
             finding.modifiers.add("negation_in_doubt")
         finding.experiencer = self._experiencer(finding, in_clause, in_sentence, near)
-        if finding.experiencer != "unknown" and not any(
+        # "Are these bumps normal? (photo)": the writer shows it on themself, whichever sentence names it.
+        if any(c.kind == "shows_self" for c in near) and finding.experiencer in ("unknown", "first"):
+            finding.experiencer = "first"
+            finding.modifiers.add("shows_self")
+        elif finding.experiencer != "unknown" and not any(
                 c.kind in ("first_person", "other_person") for c in in_sentence):
             finding.modifiers.add("person_outside_sentence")
 

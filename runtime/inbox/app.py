@@ -290,18 +290,25 @@ async def add_note(request: Request, ticket_id: int) -> HTTPResponse:
 
 async def resolve(request: Request, ticket_id: int) -> HTTPResponse:
     """Resolve, then resume the conversation, as `staff resolve` does; if Rasa cannot be reached the
-    ticket stays resolved and the page says how to resume by hand."""
+    ticket stays resolved and the page says how to resume by hand. If the patient's platform
+    refused "You're back with the assistant.", the conversation is resumed without it, and the page
+    says the patient was not told."""
     response = await act(request, ticket_id, ctx(request).tickets.resolve, signed_note(request), done="resolved")
     if response.status != 303:
         return response
     settings = ctx(request).settings
     ticket = await blocking(ctx(request).tickets.get, ticket_id)
-    failed = await blocking(resume_conversation, settings.rasa_url, ticket.conversation_id, settings.rasa_token())
-    if failed is None:
-        return response
-    return await ticket_page(request, ticket_id, error=(
-        f"The ticket is resolved, but the conversation could not be resumed: {failed}. The assistant stays silent "
-        f"for this patient until it is resumed: {resume_curl(settings.rasa_url, ticket.conversation_id)}"))
+    hand_back = await blocking(resume_conversation, settings.rasa_url, ticket.conversation_id, settings.rasa_token())
+    if hand_back.not_resumed is not None:
+        return await ticket_page(request, ticket_id, error=(
+            f"The ticket is resolved, but the conversation could not be resumed: {hand_back.not_resumed}. The "
+            f"assistant stays silent for this patient until it is resumed: "
+            f"{resume_curl(settings.rasa_url, ticket.conversation_id)}"))
+    if hand_back.not_told is not None:
+        return await ticket_page(request, ticket_id, error=(
+            f"The ticket is resolved and the assistant answers the patient again, but the patient was not told "
+            f"(\"You're back with the assistant.\" was not sent): {hand_back.not_told}."))
+    return response
 
 
 async def reply(request: Request, ticket_id: int) -> HTTPResponse:

@@ -4,7 +4,9 @@ The Rasa server's own platform clients (aiogram, twilio, fbmessenger, slack_sdk)
 tests/channels/shim/sitecustomize.py and send their real HTTP requests. Each request is checked the
 way the platform checks it (credentials, required fields, length and button limits) and recorded;
 a request the platform would refuse is answered with the platform's error and recorded as rejected,
-so a test can assert that the bot never sends a message the platform would drop.
+so a test can assert that the bot never sends a message the platform would drop. A test can also
+make the platform refuse every message to one recipient (`refused`), as the real ones do for a
+patient who blocked the bot, unsubscribed, or is out of reach.
 """
 
 from __future__ import annotations
@@ -28,6 +30,12 @@ class Call:
     method: str  # the API method: sendMessage, Messages.json, me/messages, chat.postMessage …
     body: dict[str, Any]
     status: int
+    ok: bool = True  # False: refused with HTTP 200, as Slack refuses (`"ok": false`)
+    to_refused: bool = False  # addressed to a recipient the test made the platform refuse
+
+    @property
+    def refused(self) -> bool:
+        return self.status >= 400 or not self.ok
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,7 @@ class FakePlatforms:
     def __init__(self, secrets: PlatformSecrets) -> None:
         self.secrets = secrets
         self.calls: list[Call] = []
+        self.refused: set[str] = set()  # recipients every message to whom is refused
         self.lock = threading.Lock()
         self.ids = itertools.count(1000)
         fake = self
@@ -93,12 +102,13 @@ class FakePlatforms:
     def sent(self, platform: str, method: str, to: str | None = None) -> list[Call]:
         """Accepted calls of one API method, optionally to one recipient."""
         with self.lock:
-            calls = [c for c in self.calls if c.platform == platform and c.method == method and c.status < 400]
+            calls = [c for c in self.calls if c.platform == platform and c.method == method and not c.refused]
         return [c for c in calls if to is None or recipient(c) == to]
 
     def rejected(self) -> list[Call]:
+        """Refused calls, except those to a recipient a test made the platform refuse."""
         with self.lock:
-            return [c for c in self.calls if c.status >= 400]
+            return [c for c in self.calls if c.refused and not c.to_refused]
 
     def wait_for(self, condition: Callable[[], bool], timeout: float = 60.0) -> bool:
         return wait_for(condition, timeout)
@@ -117,8 +127,10 @@ class FakePlatforms:
             method, status, answer = handlers[platform](rest, parse_qs(url.query), headers, body)
         except PlatformError as error:
             status, answer = error.status, error.body
+        call = Call(platform, method, body, status, ok=answer.get("ok") is not False)
+        call.to_refused = recipient(call) in self.refused
         with self.lock:
-            self.calls.append(Call(platform, method, body, status))
+            self.calls.append(call)
         return status, answer
 
     def telegram(self, rest: str, query: dict, headers: dict, body: dict) -> tuple[str, int, dict]:
@@ -140,6 +152,8 @@ class FakePlatforms:
             text = body.get("text", "")
             if not body.get("chat_id") or not text.strip():
                 raise bad("Bad Request: message text is empty")
+            if str(body["chat_id"]) in self.refused:
+                raise bad("Forbidden: bot was blocked by the user", 403)
             if len(text) > 4096:
                 raise bad("Bad Request: message is too long")
             if "reply_markup" in body:
@@ -159,6 +173,9 @@ class FakePlatforms:
             raise PlatformError(404, {"code": 20404, "message": "The requested resource was not found", "status": 404})
         if not body.get("To") or not body.get("From"):
             raise PlatformError(400, {"code": 21604, "message": "A 'To' phone number is required.", "status": 400})
+        if body["To"] in self.refused:
+            raise PlatformError(400, {"code": 21610, "message": "Attempt to send to unsubscribed recipient",
+                                      "status": 400})
         if body["To"].startswith("whatsapp:") != body["From"].startswith("whatsapp:"):
             raise PlatformError(400, {"code": 63007, "message": "Twilio could not find a Channel with the specified "
                                       "From address", "status": 400})
@@ -180,6 +197,8 @@ class FakePlatforms:
             raise facebook_error("(#100) The parameter recipient is required")
         if "sender_action" in body:
             return "sender_action", 200, {"recipient_id": body["recipient"]["id"]}
+        if body["recipient"]["id"] in self.refused:
+            raise facebook_error("(#551) This person is not available right now.", 551)
         check_facebook_message(body.get("message"))
         return method, 200, {"recipient_id": body["recipient"]["id"], "message_id": f"m_{next(self.ids)}"}
 
@@ -189,7 +208,7 @@ class FakePlatforms:
             return method, 200, {"ok": False, "error": "invalid_auth"}
         if method != "chat.postMessage":
             return method, 200, {"ok": False, "error": "unknown_method"}
-        if not body.get("channel"):
+        if not body.get("channel") or body["channel"] in self.refused:
             return method, 200, {"ok": False, "error": "channel_not_found"}
         if not (body.get("text") or body.get("blocks") or body.get("attachments")):
             return method, 200, {"ok": False, "error": "no_text"}

@@ -6,6 +6,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
@@ -41,6 +42,15 @@ CHANNEL_ENV = {
     "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
     "SLACK_CHANNEL": "",
 }
+
+@dataclass(frozen=True)
+class StaffAccount:
+    name: str
+    display_name: str
+    password: str
+
+
+STAFF = StaffAccount("nurse.lee", "Nurse Lee", "correct horse battery")
 
 FAQ = "what is mesotherapy?"
 REPORT = "I had mesotherapy yesterday and now my face is very swollen and hot"

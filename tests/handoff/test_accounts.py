@@ -147,3 +147,72 @@ def test_add_user_asks_twice_on_a_terminal_and_refuses_two_different_passwords(d
     child.close()
     assert child.exitstatus == 0
     assert StaffAccounts(db_url).authenticate("anna", PASSWORD) is not None
+
+
+def test_accounts_are_listed_with_their_state_and_last_sign_in(accounts, clock):
+    assert accounts.users() == []
+    bea = accounts.add_user("bea", "Bea Jones", PASSWORD)
+    accounts.add_user("anna", "Anna Smith", PASSWORD)
+    accounts.start_session(bea)
+    accounts.disable("anna")
+    [anna_info, bea_info] = accounts.users()
+    assert (anna_info.name, anna_info.display_name, anna_info.active, anna_info.last_sign_in_at) == (
+        "anna", "Anna Smith", False, None)
+    assert (bea_info.name, bea_info.active, bea_info.last_sign_in_at, bea_info.created_at) == (
+        "bea", True, clock.now, clock.now)
+
+
+def test_a_disabled_account_cannot_sign_in_and_its_sessions_end_at_once(accounts, db_url):
+    anna = accounts.add_user("anna", "Anna", PASSWORD)
+    bea = accounts.add_user("bea", "Bea", PASSWORD)
+    tokens = [accounts.start_session(anna)[0] for _ in range(2)]
+    bea_token, _ = accounts.start_session(bea)
+    assert accounts.disable("ANNA") == 2
+    assert accounts.authenticate("anna", PASSWORD) is None
+    assert [accounts.session(token) for token in tokens] == [None, None]
+    assert accounts.session(bea_token) is not None  # other accounts are untouched
+    assert accounts.disable("anna") == 0  # already disabled: nothing more to end
+    accounts.enable("anna")
+    assert accounts.authenticate("anna", PASSWORD) == anna
+    assert [accounts.session(token) for token in tokens] == [None, None]  # ended for good
+
+
+def test_a_session_started_as_the_account_is_disabled_is_refused(accounts):
+    """Sign-in checks the account, then starts the session: a disable in between is not undone."""
+    anna = accounts.add_user("anna", "Anna", PASSWORD)
+    accounts.disable("anna")
+    token, _ = accounts.start_session(anna)
+    assert accounts.session(token) is None
+
+
+def test_a_new_password_replaces_the_old_one_and_ends_the_sessions(accounts, db_url):
+    anna = accounts.add_user("anna", "Anna", PASSWORD)
+    token, _ = accounts.start_session(anna)
+    assert accounts.set_password("anna", "a brand new passphrase") == 1
+    assert accounts.session(token) is None
+    assert accounts.authenticate("anna", PASSWORD) is None
+    assert accounts.authenticate("anna", "a brand new passphrase") == anna
+    [(stored,)] = rows(db_url, "select password_hash from staff_users")
+    assert stored.startswith("$argon2id$")
+    with pytest.raises(AccountError, match="at least 12 characters"):
+        accounts.set_password("anna", "short")
+
+
+def test_a_removed_account_is_gone_and_its_name_free_again(accounts, db_url, store):
+    anna = accounts.add_user("anna", "Anna Smith", PASSWORD)
+    token, _ = accounts.start_session(anna)
+    ticket = store.create_ticket("c", "rest", "human_request", "routine", [], "a person please")
+    store.claim(ticket.id, anna.display_name)
+    assert accounts.remove("anna") == anna
+    assert accounts.session(token) is None and accounts.authenticate("anna", PASSWORD) is None
+    assert rows(db_url, "select count(*) from staff_sessions") == [(0,)]
+    assert store.get(ticket.id).claimed_by == "Anna Smith"  # tickets keep the name as text
+    assert accounts.add_user("anna", "Anna Jones", PASSWORD).display_name == "Anna Jones"
+
+
+@pytest.mark.parametrize("change", ["disable", "enable", "remove"])
+def test_changing_an_unknown_account_says_so(accounts, change):
+    with pytest.raises(AccountError, match="no staff account named 'nobody'"):
+        getattr(accounts, change)("Nobody")
+    with pytest.raises(AccountError, match="no staff account named 'nobody'"):
+        accounts.set_password("nobody", PASSWORD)

@@ -34,14 +34,14 @@ def test_upgrade_creates_both_tables_with_their_indexes(tmp_path):
     assert indexes["ix_notifications_ticket_id"]["unique"]
     [foreign_key] = inspector.get_foreign_keys("notifications")
     assert foreign_key["referred_table"] == "tickets" and foreign_key["options"].get("ondelete") == "CASCADE"
-    assert current_revision(url) == "0003"
+    assert current_revision(url) == "0004"
 
 
 def test_upgrade_creates_the_staff_account_and_session_tables(tmp_path):
     url = migrated_url(tmp_path)
     inspector = inspect(create_engine(url, future=True))
     assert {c["name"] for c in inspector.get_columns("staff_users")} == {
-        "id", "name", "display_name", "password_hash", "created_at",
+        "id", "name", "display_name", "password_hash", "created_at", "disabled_at", "last_sign_in_at",
     }
     assert {c["name"] for c in inspector.get_columns("staff_sessions")} == {
         "id", "token_hash", "user_id", "csrf_token", "created_at", "expires_at",
@@ -51,6 +51,23 @@ def test_upgrade_creates_the_staff_account_and_session_tables(tmp_path):
     }
     [foreign_key] = inspector.get_foreign_keys("staff_sessions")
     assert foreign_key["referred_table"] == "staff_users" and foreign_key["options"].get("ondelete") == "CASCADE"
+
+
+def test_accounts_made_before_0004_stay_active_and_0004_can_be_undone(tmp_path):
+    url = f"sqlite:///{tmp_path / 'handoff.db'}"
+    command.upgrade(alembic_config(url), "0003")
+    with create_engine(url, future=True).begin() as connection:
+        connection.execute(text(
+            "insert into staff_users (name, display_name, password_hash, created_at)"
+            " values ('anna', 'Anna', 'x', '2026-12-07 09:00:00')"
+        ))
+    upgrade_database(url)
+    with create_engine(url, future=True).connect() as connection:
+        assert connection.execute(text("select name, disabled_at, last_sign_in_at from staff_users")).all() == [
+            ("anna", None, None)]
+    command.downgrade(alembic_config(url), "0003")
+    columns = {c["name"] for c in inspect(create_engine(url, future=True)).get_columns("staff_users")}
+    assert columns == {"id", "name", "display_name", "password_hash", "created_at"}
 
 
 def migrated_url(tmp_path) -> str:
@@ -69,7 +86,7 @@ def test_upgrade_is_idempotent_and_keeps_data(tmp_path):
     upgrade_database(url)
     again = TicketStore(url)
     assert again.get(ticket.id) == ticket
-    assert current_revision(url) == "0003"
+    assert current_revision(url) == "0004"
 
 
 def test_migrations_match_the_models(tmp_path):
@@ -85,7 +102,7 @@ def test_works_from_any_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     upgrade_database("sqlite:///relative/handoff.db")
     with sqlite3.connect(tmp_path / "relative" / "handoff.db") as connection:
-        assert connection.execute("select version_num from alembic_version").fetchone() == ("0003",)
+        assert connection.execute("select version_num from alembic_version").fetchone() == ("0004",)
 
 
 def test_in_memory_sqlite_is_refused_clearly():
@@ -102,12 +119,12 @@ def test_a_database_from_the_first_schema_is_upgraded_with_its_tickets(tmp_path)
             " staff_notes, created_at, updated_at) values ('c', 'rest', 'human_request', 'routine', '[]', 'hi',"
             " 'open', '', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
         ))
-    with pytest.raises(SchemaNotCurrent, match="at schema 0001, not 0003: run `python -m bot migrate`"):
+    with pytest.raises(SchemaNotCurrent, match="at schema 0001, not 0004: run `python -m bot migrate`"):
         TicketStore(url)  # the store does not migrate; start-up does
     assert main(["migrate", "--database-url", url]) == 0
     store = TicketStore(url)
     [ticket] = store.list_open()
-    assert ticket.conversation_id == "c" and current_revision(url) == "0003"
+    assert ticket.conversation_id == "c" and current_revision(url) == "0004"
     store.create_ticket("d", "rest", "human_request", "routine", [], "x", spool_id="s-1")
     assert store.ticket_for_spool_id("s-1").conversation_id == "d"
 
@@ -140,4 +157,4 @@ def test_threads_migrating_and_opening_a_new_database_at_once_all_get_a_working_
     for thread in threads:
         thread.join()
     assert errors == []
-    assert current_revision(url) == "0003"
+    assert current_revision(url) == "0004"

@@ -133,13 +133,14 @@ def test_claim_and_refuse_a_second_claim(staff, new_ticket, store):
 
 
 def test_resolve_marks_resolved_and_resumes_the_conversation(staff, new_ticket, store, rasa_env):
-    ticket = new_ticket(conversation_id="whats app/+33 6")
+    ticket = new_ticket(conversation_id="whatsapp:+33612345678")
     code, out, err = staff("resolve", str(ticket.id), "--note", "Called back; reassured.")
     assert (code, err) == (0, "")
     assert "resolved" in out and "resumed" in out
     [request] = rasa_env.requests
-    assert request.path == "/conversations/whats%20app%2F%2B33%206/tracker/events"
+    assert request.path == "/conversations/whatsapp:+33612345678/tracker/events"  # Rasa does not decode "%2B"
     assert request.query["token"] == [RASA_TOKEN]
+    assert request.query["execute_side_effects"] == ["true"] and request.query["output_channel"] == ["latest"]
     assert request.json() == [
         {"event": "resume"},
         {"event": "bot", "text": "You're back with the assistant.", "metadata": {"from": "handback"}},
@@ -155,8 +156,21 @@ def test_resolve_with_a_wrong_token_keeps_the_ticket_resolved_and_prints_curl(st
     ticket = new_ticket()
     code, _, err = staff("resolve", str(ticket.id), "--note", "done")
     assert code == 1 and "HTTP 401" in err and "could not be resumed" in err
-    assert f'curl -XPOST "{rasa_env.url}/conversations/conv-1/tracker/events?token=$RASA_AUTH_TOKEN"' in err
+    events_url = f"{rasa_env.url}/conversations/conv-1/tracker/events"
+    assert f'curl -XPOST "{events_url}?execute_side_effects=true&output_channel=latest&token=$RASA_AUTH_TOKEN"' in err
     assert "wrong" not in err
+    assert store.get(ticket.id).status is Status.resolved
+
+
+def test_resolve_whose_hand_back_the_platform_refuses_resumes_without_it(staff, new_ticket, store, rasa_env):
+    rasa_env.refusals.append("Telegram: forbidden: bot was blocked by the user")
+    ticket = new_ticket()
+    code, out, err = staff("resolve", str(ticket.id), "--note", "done")
+    assert code == 1 and "resumed: the assistant answers the patient again" in out
+    assert "the patient was not told" in err and "bot was blocked by the user" in err and "curl" not in err
+    told, silent = rasa_env.requests
+    assert [event["event"] for event in told.json()] == ["resume", "bot", "action"]
+    assert silent.json() == [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
     assert store.get(ticket.id).status is Status.resolved
 
 

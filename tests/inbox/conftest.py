@@ -46,13 +46,19 @@ class InboxClient:
         self.port = port
         self.cookies: dict[str, str] = {}
         self.set_cookie_headers: list[str] = []
+        self.headers: dict[str, str] = {}  # sent with every request
+
+    def connect(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(HOST, self.port, timeout=30)
 
     def request(self, method: str, path: str, fields: dict[str, str] | None = None) -> Reply:
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+        headers = dict(self.headers)
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None if fields is None else urlencode(fields)
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=30)
+        connection = self.connect()
         try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 
 from bot.handoff import TicketStore
-from bot.handoff.migrate import current_revision
+from bot.handoff.migrate import current_revision, head_revision
 from bot.handoff.models import Base
 from bot.paths import ROOT
 from tools.local_services import postgres_server
@@ -31,7 +31,7 @@ def test_concurrent_first_starts_all_migrate_cleanly(postgres):
                for _ in range(4)]
     failures = [worker.communicate(timeout=120)[1] for worker in workers if worker.wait(timeout=120) != 0]
     assert failures == []
-    assert current_revision(postgres) == "0003"  # the newest migration
+    assert current_revision(postgres) == head_revision() == "0004"  # the newest migration
 
 
 def test_the_migrated_schema_matches_the_models_and_keeps_tickets(postgres):

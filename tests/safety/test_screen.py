@@ -158,6 +158,33 @@ REAL_TEXT_PATTERNS = [
     ("can meso make my face swell?", Outcome.ANSWER_WITH_CAVEAT),
     ("is it dangerous for someone with lupus to have it?", Outcome.ANSWER_WITH_CAVEAT),
     ("meso made my face swell", Outcome.HANDOFF),
+    # From the open hazard-log entries of the train pool and the dev split (2026-12-07, second pass),
+    # each rule in other words than the real message:
+    ("I felt as if I might pass out any second", Outcome.EMERGENCY),  # a simile, not a supposition
+    ("my doctor says I've got botulism from the injections", Outcome.EMERGENCY),
+    ("can botox cause botulism?", Outcome.ANSWER_WITH_EMERGENCY_INFO),
+    ("I have never seen anything like how swollen my tongue is", Outcome.EMERGENCY),  # an intensifier
+    ("my left cheek looks much bigger than the right one", Outcome.HANDOFF),  # swelling by its effect
+    ("we paid all that money and it turned out terrible", Outcome.HANDOFF),
+    ("months on I'm still having trouble with my jaw", Outcome.HANDOFF),
+    ("since the jabs my arms feel weak", Outcome.HANDOFF),
+    ("I struggle to hold my head up since my neck botox", Outcome.HANDOFF),
+    ("no local anaesthetic for me please", Outcome.HANDOFF),  # asks to go without: an intolerance to check
+    ("I have no anaesthetic allergies", Outcome.ANSWER),
+    ("the injections were painless", Outcome.ANSWER),
+    ("my first reaction was to laugh", Outcome.ANSWER),
+    ("I got a migraine after my botox for migraines", Outcome.HANDOFF),
+    ("should we avoid it if we have allergies?", Outcome.ANSWER_WITH_CAVEAT),
+    ("is it possible to react to something that's already in our bodies?", Outcome.ANSWER_WITH_CAVEAT),
+    ("my eyes are puffy in the mornings", Outcome.HANDOFF),  # a side effect at most, not the airway
+    ("my eyelids are swelling up", Outcome.EMERGENCY),
+    ("with my mouth closed my smile looks uneven", Outcome.HANDOFF),  # a position, not the airway closing
+    ("Is mesotherapy painful? I'm a real wimp.", Outcome.ANSWER_WITH_CAVEAT),
+    ("my bruising lasted about ten days back then", Outcome.ANSWER_WITH_CAVEAT),
+    ("the bruising has lasted about ten days", Outcome.HANDOFF),
+    ("the procedure itself is painful but quick", Outcome.ANSWER),
+    ("my dad's cheek is all bruised, any advice?", Outcome.HANDOFF),  # asks what to do: on his behalf
+    ("Is this much redness normal after meso? Pics attached.", Outcome.HANDOFF),  # shows it on themself
 ]
 
 
@@ -181,6 +208,42 @@ def test_a_report_for_someone_else_is_marked_on_their_behalf():
     assert screen("My mum had meso here on Saturday. Her face is really swollen now.").on_behalf  # two sentences
     assert not screen("I can't breathe since the injections").on_behalf
     assert not screen("can my mum have it if she's diabetic?").hands_off
+
+
+def test_a_request_for_advice_about_someone_else_is_on_their_behalf():
+    assert screen("my dad's cheek is all bruised, any advice?").on_behalf
+    assert screen_by_rules("my dad's cheek is all bruised").outcome == Outcome.OTHER_PERSON
+
+
+def test_spread_of_the_toxin_and_weakness_far_from_the_site_are_urgent():
+    for text in ["since the jabs my arms feel weak", "my voice has been weak and breathy since my botox"]:
+        assert screen_by_rules(text).severity == "urgent", text
+        assert screen(text).severity in ("urgent", "emergency"), text
+
+
+def test_the_condition_a_treatment_is_for_is_not_a_reaction_to_it():
+    # The learned opinion may still ask; the rules see no finding.
+    assert screen_by_rules("I get botox for my migraines every 12 weeks").findings == ()
+    assert not screen("I get botox for my migraines every 12 weeks").hands_off
+
+
+# The fail-safe: a symptom or condition word whose context the screen cannot settle gets the
+# yes/no question (or an escalation), never a plain answer.
+UNSETTLED = [
+    "bruising after meso??",
+    "swelling?",
+    "lump on my cheek??",
+    "numbness after?",
+    "can meso fade the dark patches I've had since my last injections?",
+    "not swollen I think, maybe a bit",
+    "Is mesotherapy painful? I had it yesterday.",
+]
+
+
+@pytest.mark.parametrize("text", UNSETTLED)
+def test_an_unsettled_symptom_is_asked_about_never_answered(text):
+    assert screen_by_rules(text).outcome >= Outcome.CLARIFY
+    assert screen(text).outcome >= Outcome.CLARIFY
 
 
 def test_a_flu_jab_years_ago_is_history_not_a_report():

@@ -10,7 +10,7 @@ import pytest
 
 from bot.handoff import TicketStore
 from rasa_ext.staff_relay import INTERVAL_SECONDS
-from runtime.rasa_store import post_events, read_transcript, resume_conversation, staff_reply_body
+from runtime.rasa_store import HandBack, post_events, read_transcript, resume_conversation, staff_reply_body
 from tests.support.waiting import wait_for
 from tests.support.widget import Patient, without_ids
 
@@ -51,7 +51,7 @@ def test_staff_replies_and_the_hand_back_reach_the_widget_live_in_order(stack, p
     patient.say("thank you")  # paused: the patient's message reaches staff, the assistant says nothing
     tracker = f"sqlite:///{tracker_database}"
     assert wait_for(lambda: "patient: thank you" in read_transcript(tracker, patient.session_id))
-    assert resume_conversation(stack.rasa_url, patient.session_id, stack.auth_token) is None
+    assert resume_conversation(stack.rasa_url, patient.session_id, stack.auth_token) == HandBack()
     [handback] = patient.messages(1)
     assert without_ids([handback]) == [{"text": "You're back with the assistant.", "handback": True}]
     assert handback["staff_id"] > ids[-1]

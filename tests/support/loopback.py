@@ -33,6 +33,7 @@ class LoopbackServer:
     respond: Responder
     requests: list[Request] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)  # scripted answers for `scripted_status`
+    refusals: list[str] = field(default_factory=list)  # Rasa's events API: the next appends to fail, and why
     url: str = ""
 
 
@@ -75,11 +76,20 @@ RASA_TOKEN = "test-token-123"
 
 
 def rasa_events_api() -> Iterator[LoopbackServer]:
-    """Rasa's tracker events endpoint: 401 without the right token, 200 with it."""
+    """Rasa's tracker events endpoint: 401 without the right token, 200 with it; while the server's
+    `refusals` has entries, each request takes one and gets the HTTP 500 Rasa answers when sending a
+    posted `bot` event failed (the patient's platform refused it), with that reason."""
+    refusals: list[str] = []
 
     def respond(request: Request) -> tuple[int, bytes]:
         if request.query.get("token") != [RASA_TOKEN]:
             return 401, b'{"status": "failure", "reason": "NotAuthenticated"}'
+        if refusals:
+            message = f"An unexpected error occurred. Error: {refusals.pop(0)}"
+            return 500, json.dumps({"status": "failure", "reason": "ConversationError", "message": message,
+                                    "code": 500}).encode()
         return 200, b"{}"
 
-    yield from serve(respond)
+    for server in serve(respond):
+        server.refusals = refusals
+        yield server

@@ -26,15 +26,16 @@ def test_each_channel_is_added_with_its_credentials_from_the_environment():
     assert credentials["rasa_ext.channels.SecretTelegramInput"] == {
         "access_token": "123456:abc-DEF", "verify": "clinic_bot", "webhook_url": TELEGRAM["TELEGRAM_WEBHOOK_URL"]}
     assert credentials["rasa_ext.channels.SignedTwilioInput"]["auth_token"] == "secret"
-    assert credentials["facebook"] == {"verify": "v", "secret": "s", "page-access-token": "t"}
-    assert credentials["slack"] == {"slack_token": "xoxb-1", "slack_signing_secret": "s", "slack_channel": "#clinic"}
+    assert credentials["rasa_ext.channels.ClinicFacebookInput"] == {"verify": "v", "secret": "s", "page-access-token": "t"}
+    assert credentials["rasa_ext.channels.ClinicSlackInput"] == {
+        "slack_token": "xoxb-1", "slack_signing_secret": "s", "slack_channel": "#clinic"}
     assert credentials["rasa_ext.rest_channel.PatientCallbackInput"] == {"url": CALLBACK["CALLBACK_URL"]}
     assert credentials["socketio"] == BASE["socketio"]
 
 
 def test_slack_channel_is_optional():
     credentials, _ = render_credentials(BASE, SLACK)
-    assert "slack_channel" not in credentials["slack"]
+    assert "slack_channel" not in credentials["rasa_ext.channels.ClinicSlackInput"]
 
 
 @pytest.mark.parametrize("settings, missing", [
