@@ -111,8 +111,10 @@ class EventStream:
     """A server-sent event stream read on its own thread: each event's data, decoded, with the
     time.perf_counter() at which it arrived."""
 
-    def __init__(self, port: int, path: str, headers: dict[str, str]) -> None:
-        self.connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    def __init__(self, port: int, path: str, headers: dict[str, str],
+                 connection: http.client.HTTPConnection | None = None) -> None:
+        """`connection`: another way to the inbox (HTTPS through nginx, say) than plain loopback HTTP."""
+        self.connection = connection or http.client.HTTPConnection(HOST, port, timeout=30)
         self.connection.request("GET", path, headers={**headers, "Accept": "text/event-stream"})
         self.response = self.connection.getresponse()
         if self.response.status != 200:
