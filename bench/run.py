@@ -27,7 +27,6 @@ import aiohttp
 
 from bench.safety_scoring import MUST_ESCALATE, evaluate, read_screening_set
 from bench.scoring import RealQuestionScore, score
-from bot.language.clarify import reply_for
 from bot.language.nlu_examples import read_nlu_examples
 from bot.paths import HELD_OUT_NLU, ROOT
 from bot.safety import screen, screen_by_learned_opinion, screen_by_rules
@@ -43,11 +42,11 @@ VARIANTS = [("project", "project", False), ("rasa_default", "rasa_default", Fals
             ("stock_rasa_default", "rasa_default", True)]
 
 
-def train(config: Path, out_dir: Path, name: str) -> tuple[Path, float]:
+def train(config: Path, out_dir: Path, name: str, data: Path = ROOT / "data") -> tuple[Path, float]:
     started = time.perf_counter()
     subprocess.run(
-        [str(Path(sys.executable).parent / "rasa"), "train", "--config", str(config), "--out", str(out_dir),
-         "--fixed-model-name", name, "--force"],
+        [str(Path(sys.executable).parent / "rasa"), "train", "--config", str(config), "--data", str(data),
+         "--out", str(out_dir), "--fixed-model-name", name, "--force"],
         cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_TELEMETRY_ENABLED": "false"},
     )
@@ -160,7 +159,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 REAL_QUESTIONS = {split: ROOT / "tests" / "real_text" / f"questions_{split}.yml" for split in ("dev", "test")}
-# How the reports name each split: dev is trained on (scripts/real_questions_to_nlu.py), test never.
+# How the reports name each split: dev is trained on (tools/real_questions_nlu.py), test never.
 SPLIT_NAMES = {"dev": "dev (trained on)", "test": "test (never tuned on)"}
 
 
@@ -172,28 +171,13 @@ def real_question_row(label: str, real: dict[str, Any]) -> str:
 
 
 def real_questions(parse: Any) -> dict[str, Any]:
-    """What real patients' questions get from the served model: the answer, a choice of two
-    topics, or a decline (bot/language/clarify.py decides, as in the conversation)."""
+    """What real patients' questions get from the served model, split by split."""
     results = {}
     for split, path in REAL_QUESTIONS.items():
         tally = RealQuestionScore()
         for item in read_screening_set(path):
-            parsed = parse(item["text"])
-            ranking = [(entry["name"], entry["confidence"]) for entry in parsed.get("intent_ranking", [])]
-            reply = reply_for(parsed["intent"]["name"], ranking)
-            tally.add(item, reply.kind, reply.intent, reply.choices)
-        results[split] = {
-            "questions": tally.total,
-            "covered": tally.count("covered"),
-            "covered_right_answer": round(tally.rate("covered", with_choice=False), 4),
-            "covered_right_answer_incl_after_choice": round(tally.rate("covered"), 4),
-            "not_covered": tally.count("not_covered"),
-            "not_covered_declined": round(tally.rate("not_covered", with_choice=False), 4),
-            "not_covered_declined_incl_after_choice": round(tally.rate("not_covered"), 4),
-            "asked_to_choose": round(tally.choice_rate, 4),
-            "misses": [{"label": item["label"], "got": f"{kind}:{intent}", "choices": list(choices),
-                        "text": item["text"], "url": item["url"]} for item, kind, intent, choices in tally.misses],
-        }
+            tally.add_parsed(item, parse(item["text"]))
+        results[split] = tally.report()
     return results
 
 

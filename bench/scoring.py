@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
+from bot.language.clarify import reply_for
 from bot.language.nlu_examples import Example
 
 # For an off-topic message the right answer is to decline. The out-of-scope reply and the
@@ -105,3 +106,24 @@ class RealQuestionScore:
     @property
     def choice_rate(self) -> float:
         return self.asked_to_choose / self.total if self.total else 0.0
+
+    def add_parsed(self, item: dict, parsed: dict[str, Any]) -> None:
+        """Score what the patient gets for NLU's parse of the question: the answer, a choice of two
+        topics, or a decline (bot/language/clarify.py decides, as in the conversation)."""
+        ranking = [(entry["name"], entry["confidence"]) for entry in parsed.get("intent_ranking", [])]
+        reply = reply_for(parsed["intent"]["name"], ranking)
+        self.add(item, reply.kind, reply.intent, reply.choices)
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "questions": self.total,
+            "covered": self.count("covered"),
+            "covered_right_answer": round(self.rate("covered", with_choice=False), 4),
+            "covered_right_answer_incl_after_choice": round(self.rate("covered"), 4),
+            "not_covered": self.count("not_covered"),
+            "not_covered_declined": round(self.rate("not_covered", with_choice=False), 4),
+            "not_covered_declined_incl_after_choice": round(self.rate("not_covered"), 4),
+            "asked_to_choose": round(self.choice_rate, 4),
+            "misses": [{"label": item["label"], "got": f"{kind}:{intent}", "choices": list(choices),
+                        "text": item["text"], "url": item["url"]} for item, kind, intent, choices in self.misses],
+        }

@@ -1,12 +1,12 @@
 """The real-text sets: their size, sources and labels, and that the test splits stay out of tuning."""
 
-import importlib.util
 from pathlib import Path
 
 import yaml
 
 from bot.paths import ROOT
 from bot.safety.learned import settings as learned_settings
+from tools.real_questions_nlu import TARGET, render
 
 HERE = Path(__file__).resolve().parent
 DOMAIN_INTENTS = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
@@ -72,8 +72,4 @@ def canonical(url: str) -> str:
 def test_the_nlu_file_made_from_the_question_pool_is_up_to_date():
     """data/nlu/real_questions.yml is generated from questions_train.yml: a change to the pool
     without re-running the script would leave NLU training on the old pool."""
-    script = ROOT / "scripts" / "real_questions_to_nlu.py"
-    spec = importlib.util.spec_from_file_location("real_questions_to_nlu", script)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert module.TARGET.read_text(encoding="utf-8") == module.render(), f"run {script.relative_to(ROOT)}"
+    assert TARGET.read_text(encoding="utf-8") == render(), "run .venv/bin/python -m tools.real_questions_nlu"
