@@ -17,11 +17,25 @@
  * token, so the tab is the only place the patient's own transcript can come from; only staff
  * messages are sent again, as above. The last staff_id shown is saved in the same write as the
  * transcript, so the two cannot disagree after a reload.
+ *
+ * A patient waiting for staff (handoff open, not handed back) must still get their reply after
+ * closing the tab, so while that lasts the widget also keeps a minimal record in localStorage
+ * (WAITING_KEY): the session id, the handoff payload and the time it was written; never the
+ * transcript, so the patient's own report does not stay on a shared computer after the tab closes.
+ * A tab that opens with nothing in sessionStorage and a valid record resumes that conversation:
+ * same session id, the handoff panel (and emergency banner), a line saying the conversation with
+ * the team continues here, the panel open, and staff_after 0, so every staff message of that
+ * conversation (and a hand-back, if one came) is shown. The record is deleted on the hand-back,
+ * when a new conversation starts, and when it is older than 24 hours (written more than 24 hours
+ * ago by the last tab that showed the conversation) or malformed (then treated as absent).
  */
 (function () {
   "use strict";
 
   var STORAGE_KEY = "clinic-chat:v1";
+  var WAITING_KEY = "clinic-chat:waiting:v1"; // localStorage: an open handoff, for a tab closed meanwhile
+  var WAITING_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+  var RESUMED_LINE = "Welcome back. Your conversation with our team continues here: their replies appear below.";
   var MAX_ENTRIES = 200;
   var REPLY_TIMEOUT_MS = 45000;
   var SESSION_ID = /^[0-9a-f]{32}$/;
@@ -50,6 +64,57 @@
     return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
   }
 
+  /* ---- the waiting record in localStorage: session id, handoff payload, time written; no transcript ---- */
+
+  function readWaiting() {
+    // The record, or null when absent; an expired or malformed one is deleted and counts as absent.
+    var raw = null;
+    try {
+      raw = localStorage.getItem(WAITING_KEY);
+    } catch (error) {
+      return null; // storage disabled
+    }
+    if (raw === null) return null;
+    var record = null;
+    try {
+      record = JSON.parse(raw);
+    } catch (error) {
+      record = null;
+    }
+    var age = record && typeof record === "object" && Number.isFinite(record.savedAt) ? Date.now() - record.savedAt : NaN;
+    var handoff = record && typeof record === "object" ? readHandoff(record.handoff) : null;
+    if (!(age >= 0 && age < WAITING_MAX_AGE_MS) || !SESSION_ID.test(record.sessionId) || !handoff || handoff.handedBack) {
+      removeWaiting();
+      return null;
+    }
+    return { sessionId: record.sessionId, handoff: handoff, savedAt: record.savedAt };
+  }
+
+  function removeWaiting() {
+    try {
+      localStorage.removeItem(WAITING_KEY);
+    } catch (error) {
+      /* storage disabled: nothing was kept */
+    }
+  }
+
+  function syncWaiting() {
+    // Kept while this tab's handoff is open; removed when staff hand back. Another conversation's
+    // record (a different tab's) is left alone.
+    try {
+      if (state.handoff && !state.handoff.handedBack) {
+        localStorage.setItem(WAITING_KEY, JSON.stringify({
+          sessionId: state.sessionId, handoff: state.handoff, savedAt: Date.now(),
+        }));
+        return;
+      }
+      var record = JSON.parse(localStorage.getItem(WAITING_KEY) || "null");
+      if (record && typeof record === "object" && record.sessionId === state.sessionId) removeWaiting();
+    } catch (error) {
+      /* storage full, disabled or unreadable: the tab itself still works */
+    }
+  }
+
   function loadState() {
     var state = null;
     try {
@@ -58,7 +123,18 @@
       state = null;
     }
     if (!state || typeof state !== "object" || !SESSION_ID.test(state.sessionId) || !Array.isArray(state.entries)) {
-      state = { sessionId: newSessionId(), open: false, entries: [], handoff: null, staffSeen: 0 };
+      var waiting = readWaiting();
+      if (waiting) {
+        // A conversation handed to staff in a tab that was closed: resume it, and ask for every
+        // staff message in it (staff_after 0), since this tab has shown none of them.
+        state = {
+          sessionId: waiting.sessionId, open: true, handoff: waiting.handoff, staffSeen: 0,
+          entries: [{ from: "bot", text: RESUMED_LINE }],
+        };
+      } else {
+        removeWaiting(); // a new conversation: nothing is waiting any more
+        state = { sessionId: newSessionId(), open: false, entries: [], handoff: null, staffSeen: 0 };
+      }
     }
     state.handoff = readHandoff(state.handoff);
     // A tab saved before staff_id existed: null asks the server for new staff messages only.
@@ -76,6 +152,7 @@
     } catch (error) {
       /* storage full or disabled: the chat still works, it just won't survive a reload */
     }
+    syncWaiting();
   }
 
   /* ---- rendering (textContent only) ---- */

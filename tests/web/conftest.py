@@ -27,6 +27,7 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}  # a 6.1" phone in CSS pixels
 STORAGE_KEY = "clinic-chat:v1"
+WAITING_KEY = "clinic-chat:waiting:v1"  # localStorage: a handoff waiting for staff, kept after the tab closes
 
 
 def ensure_chromium() -> str:
@@ -113,6 +114,10 @@ class Chat:
 
     def stored(self) -> dict:
         return self.page.evaluate(f"JSON.parse(sessionStorage.getItem('{STORAGE_KEY}'))")
+
+    def local_storage(self) -> dict:
+        """Everything the page's origin keeps in localStorage (shared by the context's tabs, kept after they close)."""
+        return self.page.evaluate("Object.fromEntries(Object.keys(localStorage).map(k => [k, localStorage.getItem(k)]))")
 
     def focused(self) -> str:
         """The focused element, as `tag#id` or `tag:text`."""

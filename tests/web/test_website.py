@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from bot.handoff import TicketStore
 from runtime.servers import http_get
-from tests.web.conftest import STORAGE_KEY, Chat
+from tests.web.conftest import STORAGE_KEY, WAITING_KEY, Chat
 
 pytestmark = pytest.mark.servers
 
@@ -203,3 +203,43 @@ def test_a_phone_screen_has_no_sideways_scrolling(phone_chat):
     )
     assert overflowing == []
     expect(page.locator("#chat-input")).to_be_in_viewport()
+
+
+def test_a_faq_conversation_leaves_nothing_in_local_storage(chat):
+    chat.open()
+    assert chat.ask(FAQ)
+    assert chat.ask("how many sessions will I need?")
+    chat.page.reload()
+    chat.wait_online()
+    assert chat.local_storage() == {}  # only a handoff waiting for staff is kept beyond the tab
+
+    other = Chat(chat.page.context.new_page(), chat.url)  # a new tab in the same browser: a new conversation
+    other.load()
+    expect(other.page.locator("#chat-panel")).to_be_hidden()
+    other.page.click("#chat-launcher")
+    other.wait_online()
+    assert other.stored()["sessionId"] != chat.stored()["sessionId"] and other.bot_texts() == []
+    assert other.local_storage() == {}
+
+
+@pytest.mark.parametrize("spoil", [
+    "record.savedAt = Date.now() - 25 * 3600 * 1000",  # older than 24 hours
+    "record.sessionId = '../../etc'",
+])
+def test_an_expired_or_malformed_waiting_record_is_deleted_and_a_new_conversation_starts(chat, spoil):
+    chat.open()
+    chat.ask(SIDE_EFFECT)
+    expect(chat.page.locator("#chat-handoff")).to_be_visible()
+    session_id = chat.stored()["sessionId"]
+    assert json.loads(chat.local_storage()[WAITING_KEY])["sessionId"] == session_id
+    chat.page.evaluate(f"(() => {{ const record = JSON.parse(localStorage.getItem('{WAITING_KEY}')); {spoil};"
+                       f" localStorage.setItem('{WAITING_KEY}', JSON.stringify(record)); }})()")
+
+    other = Chat(chat.page.context.new_page(), chat.url)
+    other.load()
+    expect(other.page.locator("#chat-panel")).to_be_hidden()
+    expect(other.page.locator("#chat-handoff")).to_be_hidden()
+    assert other.local_storage() == {}
+    other.page.click("#chat-launcher")
+    other.wait_online()
+    assert other.stored()["sessionId"] != session_id and other.bot_texts() == []
