@@ -17,14 +17,13 @@ import argparse
 import asyncio
 import datetime as dt
 import hashlib
-import json
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.run import BENCH, REAL_QUESTIONS, machine, real_question_row, train
+from bench.run import BENCH, REAL_QUESTIONS, machine, real_question_row, train, write_report
 from bench.safety_scoring import read_screening_set
 from bench.scoring import RealQuestionScore
 from bot.paths import ROOT
@@ -87,11 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {"date": date, "machine": machine(), "folds": args.folds,
               "config": str(config.relative_to(ROOT)) if config.is_relative_to(ROOT) else str(config),
               "dev_cross_validated": cross_validate(args.folds, config).report()}
-    out = BENCH / "reports" / f"cv-{date}"
-    out.with_suffix(".json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    text = markdown(report)
-    out.with_suffix(".md").write_text(text, encoding="utf-8")
-    print(text)
+    write_report(BENCH / "reports" / f"cv-{date}", report, markdown(report))
     return 0
 
 

@@ -365,8 +365,8 @@ def median_of(results: list[Any]) -> Any:
 
 def write_report(out: Path, report: dict[str, Any], text: str) -> None:
     """`out`.json (the figures) and `out`.md (`text`, also printed)."""
-    out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
-    out.with_suffix(".md").write_text(text)
+    out.with_suffix(".json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    out.with_suffix(".md").write_text(text, encoding="utf-8")
     print(text)
     shown = out.relative_to(ROOT) if out.is_relative_to(ROOT) else out
     print(f"wrote {shown.with_suffix('.json')} and .md")

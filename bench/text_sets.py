@@ -6,11 +6,10 @@ as `make bench` does, in a few minutes. Reports go to bench/reports/text-sets-<U
 
 import asyncio
 import datetime as dt
-import json
 import sys
 from typing import Any
 
-from bench.run import BENCH, SPLIT_NAMES, machine, real_question_row, real_questions, safety
+from bench.run import BENCH, SPLIT_NAMES, machine, real_question_row, real_questions, safety, write_report
 from bot.paths import ROOT
 
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -40,11 +39,7 @@ def main() -> int:
     report = {"date": date, "machine": machine(), "model": str(MODEL.relative_to(ROOT)),
               "real_questions": real_questions(lambda text: asyncio.run(agent.parse_message(text))),
               "safety": safety()}
-    out = BENCH / "reports" / f"text-sets-{date}"
-    out.with_suffix(".json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    text = markdown(report)
-    out.with_suffix(".md").write_text(text, encoding="utf-8")
-    print(text)
+    write_report(BENCH / "reports" / f"text-sets-{date}", report, markdown(report))
     return 0
 
 

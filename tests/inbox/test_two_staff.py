@@ -2,15 +2,14 @@
 several times over: every reply is stored once in Rasa's tracker store, and the patient's widget
 gets them all, once each, in the order they were stored (the real servers and the real inbox)."""
 
-import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from bot.handoff import TicketStore
 from tests.support.inbox import add_user, running_inbox
+from tests.support.stores import stored_staff_messages
 from tests.support.waiting import wait_for
 from tests.support.widget import Patient
 
@@ -29,19 +28,6 @@ def staff_inbox(tmp_path_factory, stack, handoff_database_url, tracker_database)
     with running_inbox(tmp_path_factory.mktemp("two-staff"), handoff_database_url, f"sqlite:///{tracker_database}",
                        stack.rasa_url, stack.auth_token) as port:
         yield port
-
-
-def stored_staff_messages(tracker_database, conversation_id: str) -> list[tuple[int, str]]:
-    """(event id, text) of the conversation's clinic-team messages, in id order."""
-    engine = create_engine(f"sqlite:///{tracker_database}")
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(text("SELECT id, data FROM events WHERE sender_id = :s AND type_name = 'bot' "
-                                           "ORDER BY id"), {"s": conversation_id}).all()
-    finally:
-        engine.dispose()
-    return [(row_id, event["text"]) for row_id, data in rows
-            if ((event := json.loads(data)).get("metadata") or {}).get("from") == "clinic_team"]
 
 
 def test_two_staff_replying_at_the_same_moment_both_land_in_order(stack, staff_inbox, handoff_database_url,
@@ -70,7 +56,7 @@ def test_two_staff_replying_at_the_same_moment_both_land_in_order(stack, staff_i
             refused = list(pool.map(send, members, [number] * len(STAFF), [together] * len(STAFF)))
             assert refused == [None] * len(STAFF)
 
-    stored = stored_staff_messages(tracker_database, patient.session_id)
+    stored = stored_staff_messages(f"sqlite:///{tracker_database}", patient.session_id)
     expected = {f"{display} (clinic team): round {number} from {member}"
                 for number in range(ROUNDS) for member, (_, display) in enumerate(STAFF)}
     assert sorted(text for _, text in stored) == sorted(expected)  # each reply stored, once

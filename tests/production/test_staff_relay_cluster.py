@@ -3,31 +3,18 @@ two replies posted at the same moment, one to each replica's API, reach a widget
 nginx once each, in the order PostgreSQL stored them; one posted while the widget is away arrives
 when it comes back, once."""
 
-import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from runtime.rasa_store import post_events, staff_reply_body
 from runtime.servers import HOST
+from tests.support.stores import stored_staff_messages
 from tests.support.widget import Patient
 from tools.loadtest import REPORT
 
 pytestmark = pytest.mark.servers
-
-
-def stored_staff_ids(database_url: str, session: str) -> list[tuple[int, str]]:
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(text("SELECT id, data FROM events WHERE sender_id = :s AND type_name = 'bot' "
-                                           "ORDER BY id"), {"s": session}).all()
-    finally:
-        engine.dispose()
-    return [(row_id, event["text"]) for row_id, data in rows
-            if ((event := json.loads(data)).get("metadata") or {}).get("from") == "clinic_team"]
 
 
 def test_staff_replies_through_two_replicas_reach_the_widget_in_stored_order(healthy):
@@ -45,7 +32,7 @@ def test_staff_replies_through_two_replicas_reach_the_widget_in_stored_order(hea
 
     with ThreadPoolExecutor(len(apis)) as pool:
         assert list(pool.map(send, apis, range(len(apis)))) == [None] * len(apis)
-    stored = stored_staff_ids(healthy.database_url, patient.session_id)
+    stored = stored_staff_messages(healthy.database_url, patient.session_id)
     assert sorted(text for _, text in stored) == [f"Nurse Lee (clinic team): at once {n}" for n in range(len(apis))]
     received = patient.messages(len(stored), timeout=20)
     assert [(message["staff_id"], message["text"]) for message in received] == stored

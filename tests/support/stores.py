@@ -7,6 +7,8 @@ import sqlite3
 from pathlib import Path
 from typing import Iterable
 
+from sqlalchemy import create_engine, text
+
 from bot.handoff import TicketStore, upgrade_database
 
 
@@ -33,3 +35,16 @@ def rasa_tracker_db(path: Path, events: Iterable[tuple[str, str, float, dict]]) 
             [(sender, kind, ts, json.dumps(data)) for sender, kind, ts, data in events],
         )
     return f"sqlite:///{path}"
+
+
+def stored_staff_messages(database_url: str, conversation_id: str) -> list[tuple[int, str]]:
+    """(event id, text) of the conversation's clinic-team messages in Rasa's tracker store, in id order."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, data FROM events WHERE sender_id = :s AND type_name = 'bot' "
+                                           "ORDER BY id"), {"s": conversation_id}).all()
+    finally:
+        engine.dispose()
+    return [(row_id, event["text"]) for row_id, data in rows
+            if ((event := json.loads(data)).get("metadata") or {}).get("from") == "clinic_team"]
