@@ -7,7 +7,10 @@ from typing import Iterator
 import pytest
 
 from bot.paths import MODEL
+from tests.support.inbox import add_user
 from tools.cluster import Cluster, running_cluster
+
+from .helpers import DISPLAY_NAME, NAME, PASSWORD
 
 
 @pytest.fixture(scope="session")
@@ -22,3 +25,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 def healthy(cluster: Cluster) -> Cluster:
     cluster.ensure_running()
     return cluster
+
+
+@pytest.fixture(scope="session")
+def staff_account(cluster: Cluster) -> str:
+    """One staff account on the session's cluster, for every test that signs in to its inbox."""
+    add_user(cluster.database_url, NAME, DISPLAY_NAME, PASSWORD)
+    return NAME

@@ -8,7 +8,6 @@ Every loopback address is the machine's own, so "another machine" is a client bo
 
 import http.client
 import json
-import ssl
 import uuid
 from urllib.parse import urlsplit
 
@@ -16,39 +15,13 @@ import pytest
 
 from bot.handoff import Status, TicketStore
 from runtime.inbox.security import MAX_FAILURES_PER_ADDRESS
-from tests.inbox.conftest import InboxClient
-from tests.support.inbox import add_user
 from tests.support.waiting import wait_for
 from tools.cluster import Cluster
 from tools.loadtest import REPORT, stored_events
 
-from .helpers import post
+from .helpers import PASSWORD, HttpsInboxClient, post
 
 pytestmark = pytest.mark.servers
-
-NAME, DISPLAY_NAME, PASSWORD = "reception.lee", "Lee at reception", "correct horse battery"
-
-
-class HttpsInboxClient(InboxClient):
-    """A staff member's browser: HTTPS to nginx's inbox listener, from one loopback address."""
-
-    def __init__(self, cluster: Cluster, source_address: str = "127.0.0.1") -> None:
-        url = urlsplit(cluster.inbox_url)
-        super().__init__(int(url.port or 443))
-        self.host = str(url.hostname)
-        self.source_address = source_address
-        self.tls = ssl.create_default_context(cafile=str(cluster.tls_certificate))
-
-    def connect(self) -> http.client.HTTPConnection:
-        return http.client.HTTPSConnection(self.host, self.port, timeout=30, context=self.tls,
-                                           source_address=(self.source_address, 0))
-
-
-@pytest.fixture(scope="module")
-def staff_account(cluster: Cluster) -> str:
-    add_user(cluster.database_url, NAME, DISPLAY_NAME, PASSWORD)
-    return NAME
-
 
 @pytest.fixture
 def tickets(cluster: Cluster):

@@ -9,12 +9,12 @@ import pytest
 from bot.handoff import TicketStore
 from tools.inbox import EventStream
 
-from .test_inbox_proxy import PASSWORD, HttpsInboxClient, staff_account  # noqa: F401 (a fixture)
+from .helpers import PASSWORD, HttpsInboxClient
 
 pytestmark = pytest.mark.servers
 
 
-def test_a_new_ticket_reaches_the_open_list_through_nginx(healthy, staff_account):  # noqa: F811
+def test_a_new_ticket_reaches_the_open_list_through_nginx(healthy, staff_account):
     staff = HttpsInboxClient(healthy)
     assert staff.sign_in(staff_account, PASSWORD).location == "/"
     cookies = {"Cookie": "; ".join(f"{k}={v}" for k, v in staff.cookies.items())}
