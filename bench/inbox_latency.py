@@ -43,7 +43,7 @@ from bench.run import BENCH, cpu_seconds, machine, percentile, write_report
 from bot.paths import MODEL, ROOT
 from runtime.channels import CHANNEL_VARIABLES
 from runtime.servers import running_stack
-from tools.inbox import EventStream, StaffClient, add_user, inbox_process
+from tools.inbox import EventStream, StaffClient, add_user, first_arrival, inbox_process
 
 SIDE_EFFECT = "I had mesotherapy yesterday and now my face is very swollen and hot"
 STAFF_NAME, STAFF_DISPLAY_NAME = "bench.staff", "Bench Staff"
@@ -75,14 +75,7 @@ class Patient:
         return sent
 
     def wait_for(self, condition: Callable[[dict[str, Any]], bool]) -> tuple[float, dict[str, Any]]:
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            try:
-                arrived, message = self.received.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise RuntimeError("the patient's widget did not get the message in time") from None
-            if condition(message):
-                return arrived, message
+        return first_arrival(self.received, condition, TIMEOUT, "the patient's widget did not get the message in time")
 
 
 @dataclass

@@ -135,14 +135,7 @@ class EventStream:
 
     def wait_for(self, condition: Callable[[Any], bool], timeout: float = 30.0) -> float:
         """When the first event whose data meets `condition` arrived (events already read count)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                arrived, data = self.received.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise TimeoutError("no such event in time") from None
-            if condition(data):
-                return arrived
+        return first_arrival(self.received, condition, timeout, "no such event in time")[0]
 
     def close(self) -> None:
         if self.connection.sock is not None:
@@ -151,3 +144,17 @@ class EventStream:
             except OSError:
                 pass
         self.connection.close()
+
+
+def first_arrival(received: queue.Queue, condition: Callable[[Any], bool], timeout: float,
+                  what: str) -> tuple[float, Any]:
+    """(arrival time, item) of the first queued (arrival time, item) whose item meets `condition`,
+    taking the ones before it off the queue; TimeoutError(`what`) if none comes within `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            arrived, item = received.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise TimeoutError(what) from None
+        if condition(item):
+            return arrived, item
