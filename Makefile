@@ -11,7 +11,7 @@ MODEL := models/current.tar.gz
 SAFETY_OPINION := models/safety_opinion.npz
 SAFETY_OPINION_INPUTS := bot/safety/learned.yml $(shell find data/nlu tests/safety tests/real_text -name '*.yml' 2>/dev/null)
 
-.PHONY: run shell test test-fast lint audit bench bench-text bench-cv bench-repeat bench-load bench-inbox setup model lock clean
+.PHONY: run shell test test-unpatched test-fast lint audit bench bench-text bench-cv bench-repeat bench-load bench-inbox setup model lock clean
 
 run: model           ## chat: action server + Rasa server (REST, socket.io) on loopback
 	$(PY) -m bot run
@@ -19,10 +19,14 @@ run: model           ## chat: action server + Rasa server (REST, socket.io) on l
 shell: model         ## staff: rasa shell with the same model and actions (KEEP=1: store the chat like a patient's)
 	$(PY) -m bot shell $(if $(KEEP),--keep)
 
-test: model          ## everything: unit, action, data validation, test stories, NLU floor, integration
+test: model          ## everything: unit, action, data validation, test stories, NLU floor, integration; then test-unpatched
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory test-unpatched
 
-test-fast: model     ## the unit and action layers only, about a minute (make test runs them too)
+test-unpatched: model  ## the server layer again on Rasa's own code paths (CLINIC_SPEEDUPS=off, rasa_ext/PATCHES.md), ~10 min
+	CLINIC_SPEEDUPS=off $(PY) -m pytest -m servers
+
+test-fast: model     ## the unit and action layers only, under a minute (make test runs them too)
 	$(PY) -m pytest -m "(unit or actions) and not audit"
 
 lint: setup          ## ruff and mypy, as make test checks them (tests/test_code_quality.py)

@@ -6,10 +6,12 @@ seconds of start-up. Only the action server does this, so test runs that also lo
 affected. The libraries' deprecation warnings are hidden (rasa_ext/quiet.py).
 """
 
+import faulthandler
 import sys
 
 from rasa_ext.quiet import hide_deprecations
 
+faulthandler.enable()  # a crash in a C extension prints every thread's Python stack to the log
 hide_deprecations()
 sys.modules["tensorflow"] = None  # type: ignore[assignment]  # makes `import tensorflow` fail fast
 

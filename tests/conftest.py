@@ -1,5 +1,6 @@
 """Shared fixtures, and each test's layer marker. Server tests share one running stack per session."""
 
+import os
 from pathlib import Path
 from typing import Iterator
 
@@ -8,6 +9,7 @@ import yaml
 
 from bot.paths import DOMAIN, MODEL
 from bot.profile import ClinicProfile, load_profile
+from rasa_ext.patches import speedups_enabled
 from runtime.channels import CHANNEL_VARIABLES
 from runtime.servers import Stack, running_stack
 from tests.servers.webhook import WebhookReceiver
@@ -95,4 +97,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, webhook: WebhookReceiver, ha
     no_channels = {var: "" for var in CHANNEL_VARIABLES}  # REST and socket.io only, whatever the shell has set
     with running_stack(MODEL, run_dir, tracker_db=tracker_database, extra_env=extra_env,
                        rasa_env=no_channels) as running:
+        if not speedups_enabled(os.environ):  # `make test-unpatched`: prove the switch reached Rasa
+            rasa_log = running.process("rasa").log_path.read_text(encoding="utf-8")
+            assert "without rasa_ext's speed patches" in rasa_log, "CLINIC_SPEEDUPS=off did not reach Rasa"
         yield running
