@@ -220,9 +220,14 @@ class ContextAnnotator:
             finding.modifiers.add("asks_for_help")
         # Long-past history ("on Roaccutane in my 20s") is not a report; a problem after a treatment
         # ("a rash after my treatment, gone now") or a recent stop ("stopped Xarelto two days ago")
-        # still is, so only long-past markers count and never beside a treatment reference.
+        # still is, so only long-past markers count and never beside a treatment reference. For a
+        # contraindication the treatment named beside it is the one asked about ("stopped
+        # breastfeeding 6 months ago, can I book skin boosters?") or a course of the drug itself,
+        # so only a time that is now keeps it current.
+        blocking = {"still_current"} if finding.category == "contraindication" else {"still_current",
+                                                                                     "treatment_reference"}
         if (finding.history_resolves and "resolved_history" in kinds_in_sentence
-                and not kinds_in_sentence & {"still_current", "treatment_reference"}):
+                and not kinds_in_sentence & blocking):
             finding.modifiers.add("resolved_history")
         for kind in ("happening_now", "still_current"):
             if kind in kinds_in_sentence:

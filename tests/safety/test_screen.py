@@ -185,6 +185,29 @@ REAL_TEXT_PATTERNS = [
     ("the procedure itself is painful but quick", Outcome.ANSWER),
     ("my dad's cheek is all bruised, any advice?", Outcome.HANDOFF),  # asks what to do: on his behalf
     ("Is this much redness normal after meso? Pics attached.", Outcome.HANDOFF),  # shows it on themself
+    # A third, unseen round of real messages (2026-12-07) and issue 12's list, each rule in other
+    # words than the real message:
+    ("ever since the jaw injections I can't smile on one side", Outcome.HANDOFF),  # facial movement lost
+    ("I'm unable to smile properly since Friday's filler", Outcome.HANDOFF),
+    ("I feel like I've lost my smile after those jabs", Outcome.HANDOFF),
+    ("my left eye won't focus since the frown lines were done", Outcome.EMERGENCY),  # vision
+    ("it takes real effort to keep my head up since the neck botox", Outcome.HANDOFF),
+    ("eating is tiring, chewing feels so difficult after the masseter treatment", Outcome.HANDOFF),
+    ("my pulse has been hammering away since the injections", Outcome.EMERGENCY),  # a racing heart
+    ("I came over all woozy after the meso", Outcome.EMERGENCY),
+    ("I nearly keeled over on the bus home from the clinic", Outcome.EMERGENCY),
+    ("I broke out in a cold sweat and went grey in the waiting room", Outcome.EMERGENCY),
+    ("I've been bedridden for two days since the lipolysis", Outcome.EMERGENCY),
+    ("the injected patch is hot and I feel poorly all over", Outcome.EMERGENCY),  # infection spreading
+    ("we're trying for our second at the moment", Outcome.HANDOFF),  # trying to conceive in other words
+    ("I've been tracking my ovulation this month", Outcome.HANDOFF),
+    ("I finished a course of roaccutane years ago", Outcome.ANSWER_WITH_CAVEAT),  # long past, not a report
+    ("I gave up breastfeeding six months ago - can I book the hair meso?", Outcome.ANSWER_WITH_CAVEAT),
+    ("I used to take warfarin but I'm still on aspirin, can I book meso?", Outcome.HANDOFF),
+    ("I stopped breastfeeding last week, can I book skin boosters?", Outcome.HANDOFF),  # not long past
+    ("the swelling after my filler went down years ago", Outcome.CLARIFY),  # after a treatment: never lowered to history
+    ("a rash after my treatment years ago has come back", Outcome.HANDOFF),
+    ("a weak muscle on one side runs in my family, can botox even it out?", Outcome.ANSWER),
 ]
 
 
