@@ -208,6 +208,12 @@ REAL_TEXT_PATTERNS = [
     ("the swelling after my filler went down years ago", Outcome.CLARIFY),  # after a treatment: never lowered to history
     ("a rash after my treatment years ago has come back", Outcome.HANDOFF),
     ("a weak muscle on one side runs in my family, can botox even it out?", Outcome.ANSWER),
+    ("my partner had the fat-melting shots yesterday and she's shivery and burning up", Outcome.EMERGENCY),
+    ("I've come down with a stinking cold, is Saturday still on?", Outcome.HANDOFF),  # current illness
+    ("I had some tear trough filler on Monday, can I add meso on Thursday?", Outcome.HANDOFF),
+    ("my hair is coming away in handfuls since the scalp sessions", Outcome.HANDOFF),
+    ("since the jawline injections I struggle to get food down", Outcome.EMERGENCY),
+    ("I took isotretinoin as a student and I'm in my forties now", Outcome.ANSWER_WITH_CAVEAT),
 ]
 
 
