@@ -121,8 +121,9 @@ def is_on_behalf(finding: Mention) -> bool:
     modifiers = finding.modifiers
     # Asking what to do about it ("her face is swollen, what should we do?") makes it a report too.
     treated = bool(modifiers & {"treatment_reference", "treated_earlier_in_message", "asks_for_help"})
+    now = "happening_now" in modifiers and ("told_as_past" not in modifiers or "still_current" in modifiers)
     return (finding.experiencer == "other" and finding.category in ("red_flag", "side_effect") and treated
-            and "happening_now" in modifiers and "hypothetical" not in modifiers)
+            and now and "hypothetical" not in modifiers)
 
 
 @lru_cache(maxsize=1)

@@ -232,6 +232,10 @@ class ContextAnnotator:
         for kind in ("happening_now", "still_current"):
             if kind in kinds_in_sentence:
                 finding.modifiers.add(kind)
+        # Told as long past ("my sister had a rash after meso last year - is that common?"): a story,
+        # not someone else's problem happening now.
+        if "resolved_history" in kinds_in_sentence:
+            finding.modifiers.add("told_as_past")
         if (is_question(sentence) and starts_general_question(sentence)
                 and not kinds_in_sentence & {"first_person", "other_person", "deictic"}):
             finding.modifiers.add("general_question")

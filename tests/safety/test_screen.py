@@ -214,6 +214,11 @@ REAL_TEXT_PATTERNS = [
     ("my hair is coming away in handfuls since the scalp sessions", Outcome.HANDOFF),
     ("since the jawline injections I struggle to get food down", Outcome.EMERGENCY),
     ("I took isotretinoin as a student and I'm in my forties now", Outcome.ANSWER_WITH_CAVEAT),
+    ("Could the jabs make my forehead swell?", Outcome.ANSWER_WITH_CAVEAT),  # asks what could happen
+    ("the injections make my face swell every time", Outcome.HANDOFF),  # says what does happen
+    ("my brother got hives after his meso last year, does that happen a lot?", Outcome.OTHER_PERSON),  # a story
+    ("my aunt had meso last year and her cheek is still swollen", Outcome.HANDOFF),  # still: on her behalf
+    ("I started warfarin last year", Outcome.HANDOFF),  # started: current
 ]
 
 
