@@ -219,6 +219,12 @@ REAL_TEXT_PATTERNS = [
     ("my brother got hives after his meso last year, does that happen a lot?", Outcome.OTHER_PERSON),  # a story
     ("my aunt had meso last year and her cheek is still swollen", Outcome.HANDOFF),  # still: on her behalf
     ("I started warfarin last year", Outcome.HANDOFF),  # started: current
+    ("writing for my nan: since her meso this morning one eye has closed up", Outcome.EMERGENCY),
+    ("lovely results, thank you - only a dark purple patch by my nose keeps spreading", Outcome.EMERGENCY),
+    ("since the jaw botox I can't open my mouth wide enough to bite an apple", Outcome.HANDOFF),
+    ("my cheeks have felt on fire ever since the vitamin jabs", Outcome.HANDOFF),
+    ("a couple of the needle marks have become tiny craters", Outcome.HANDOFF),
+    ("my right eyelid won't open properly after the frown injections", Outcome.HANDOFF),
 ]
 
 
