@@ -54,6 +54,7 @@ class Mention:
     asked_means_general: bool = False
     treatment_goal: bool = False
     history_resolves: bool = False
+    applies_to_others: bool = False  # named for someone the writer arranges treatment for (a minor)
 
     def as_finding(self) -> Finding:
         return Finding(term=self.term, category=self.category, concept=self.concept,
@@ -126,7 +127,8 @@ class TargetMatcher:
                        severity=severity, start=span.start, end=span.end,
                        asked_means_general=bool(concept.get("asked_means_general")),
                        treatment_goal=bool(concept.get("treatment_goal")),
-                       history_resolves=bool(concept.get("history_resolves")))
+                       history_resolves=bool(concept.get("history_resolves")),
+                       applies_to_others=bool(concept.get("applies_to_others")))
 
 
 @dataclass
@@ -174,7 +176,9 @@ class ContextAnnotator:
         # A cue inside a pseudo phrase ("not" in "not sure") or inside a longer other-person cue
         # ("my" in "my sister") is not a cue of its own.
         others = [cue for cue in others if not any(overlaps(cue, p) for p in pseudo)]
-        people = [cue for cue in others if cue.kind == "other_person"]
+        # The writer inside a request made for someone else ("she asked me to message you") is only
+        # the messenger, not the person the findings are about.
+        people = [cue for cue in others if cue.kind in ("other_person", "asks_for_help")]
         return [cue for cue in others
                 if not (cue.kind == "first_person" and any(overlaps(cue, p) for p in people))]
 

@@ -225,6 +225,15 @@ REAL_TEXT_PATTERNS = [
     ("my cheeks have felt on fire ever since the vitamin jabs", Outcome.HANDOFF),
     ("a couple of the needle marks have become tiny craters", Outcome.HANDOFF),
     ("my right eyelid won't open properly after the frown injections", Outcome.HANDOFF),
+    ("my cousin had scalp meso on Friday, her head feels tender and she asked me to contact you", Outcome.HANDOFF),
+    ("since the treatment my lips aren't even any more", Outcome.HANDOFF),
+    ("my acne has been flaring badly along my jaw this week", Outcome.HANDOFF),  # active acne at the site
+    ("can meso fade my acne scars? they look bad in photos", Outcome.ANSWER),  # a treatment goal
+    ("I got profhilo in my neck ten days ago", Outcome.HANDOFF),  # a skin booster in the same area
+    ("my nephew is 16 and keen on hair meso before his prom", Outcome.HANDOFF),  # a minor, for him
+    ("he's 17 - could he book scalp meso with you?", Outcome.HANDOFF),
+    ("I'll arrive at 11 am for my meso", Outcome.ANSWER),  # a time, not an age
+    ("can a 17 year old have meso?", Outcome.ANSWER_WITH_CAVEAT),  # asked in general
 ]
 
 
