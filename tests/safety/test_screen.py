@@ -234,6 +234,15 @@ REAL_TEXT_PATTERNS = [
     ("he's 17 - could he book scalp meso with you?", Outcome.HANDOFF),
     ("I'll arrive at 11 am for my meso", Outcome.ANSWER),  # a time, not an age
     ("can a 17 year old have meso?", Outcome.ANSWER_WITH_CAVEAT),  # asked in general
+    ("there are floaters and flashes in my eye since the tear trough filler", Outcome.EMERGENCY),
+    ("my tongue feels weird and heavy after the lip meso", Outcome.EMERGENCY),
+    ("I can't get enough air since the treatment", Outcome.EMERGENCY),
+    ("my cheeks are swelling up rapidly", Outcome.EMERGENCY),
+    ("the swelling went down fast, is that normal?", Outcome.CLARIFY),  # asked about, not a red flag
+    ("I keep being sick since the lipolysis", Outcome.EMERGENCY),
+    ("my husband says my words are slurring since the forehead jabs", Outcome.EMERGENCY),
+    ("I can't raise my arm above my shoulder since the neck botox", Outcome.HANDOFF),
+    ("a dark black scab has appeared on my upper lip", Outcome.EMERGENCY),
 ]
 
 
