@@ -243,6 +243,9 @@ REAL_TEXT_PATTERNS = [
     ("my husband says my words are slurring since the forehead jabs", Outcome.EMERGENCY),
     ("I can't raise my arm above my shoulder since the neck botox", Outcome.HANDOFF),
     ("a dark black scab has appeared on my upper lip", Outcome.EMERGENCY),
+    ("since my knee op I inject myself daily to prevent clots", Outcome.HANDOFF),
+    ("I'm still nursing my four month old", Outcome.HANDOFF),
+    ("there's broken skin on my forehead from a fall", Outcome.HANDOFF),
 ]
 
 
