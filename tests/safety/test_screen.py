@@ -246,6 +246,7 @@ REAL_TEXT_PATTERNS = [
     ("since my knee op I inject myself daily to prevent clots", Outcome.HANDOFF),
     ("I'm still nursing my four month old", Outcome.HANDOFF),
     ("there's broken skin on my forehead from a fall", Outcome.HANDOFF),
+    ("I'm asking on behalf of my mum: is swelling normal after meso?", Outcome.CLARIFY),  # asked, not a report
 ]
 
 
