@@ -189,12 +189,15 @@ class ContextAnnotator:
         # of the finding, but "during pregnancy" still marks a general question.
         near = [cue for cue in cues
                 if not (cue.kind in ("negation", "post_negation") and overlaps(cue, finding))]
+        # After a finding that is itself a negation ("can't feel my lip at all", "can't swallow at
+        # all"), "at all" or "none" intensify it; they cannot undo it.
+        negative_finding = any(cue.kind == "negation" and overlaps(cue, finding) for cue in cues)
         in_clause = [cue for cue in near if cue.start >= clause_start and cue.end <= clause_end]
         in_sentence = [cue for cue in near if cue.start >= sentence.start and cue.end <= sentence.end]
         if any(c.kind == "negation" and c.end <= finding.start
                and finding.start - c.end <= self.negation_scope for c in in_clause):
             finding.modifiers.add("negated")
-        if any(c.kind == "post_negation" and c.start >= finding.end
+        if not negative_finding and any(c.kind == "post_negation" and c.start >= finding.end
                and c.start - finding.end <= self.post_negation_scope for c in in_clause):
             finding.modifiers.add("negated")
         if any(c.kind == "hypothetical" and c.start < finding.start for c in in_sentence):

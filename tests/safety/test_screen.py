@@ -198,6 +198,17 @@ REAL_TEXT_PATTERNS = [
     ("I nearly keeled over on the bus home from the clinic", Outcome.EMERGENCY),
     ("I broke out in a cold sweat and went grey in the waiting room", Outcome.EMERGENCY),
     ("I've been bedridden for two days since the lipolysis", Outcome.EMERGENCY),
+    # A finding that is itself a negation is intensified by "at all", not undone by it.
+    ("there's no sensation in my upper lip, I can't feel it at all since the jabs", Outcome.HANDOFF),
+    ("since yesterday's session I cannot swallow at all", Outcome.EMERGENCY),
+    ("I can't move my eyebrows at all after the forehead injections", Outcome.HANDOFF),
+    ("I had my meso on Monday and the swelling is all gone now", Outcome.ANSWER),  # a positive one still is
+    # Bleeding that goes on is reported; a question about a little bleeding is answered.
+    ("one of the needle points on my chin keeps bleeding through the plaster", Outcome.HANDOFF),
+    ("it's been an hour and the spot on my scalp still won't stop bleeding", Outcome.HANDOFF),
+    ("do the injection points usually bleed a little afterwards?", Outcome.ANSWER),
+    # Not a body part that will not move.
+    ("I can't move my booking to next week, is that ok?", Outcome.ANSWER),
     ("the injected patch is hot and I feel poorly all over", Outcome.EMERGENCY),  # infection spreading
     ("we're trying for our second at the moment", Outcome.HANDOFF),  # trying to conceive in other words
     ("I've been tracking my ovulation this month", Outcome.HANDOFF),
