@@ -119,10 +119,15 @@ def is_on_behalf(finding: Mention) -> bool:
     """Someone else's current symptom in a sentence that names a treatment, or after a sentence
     that does, or with the writer asking what to do: a report for them."""
     modifiers = finding.modifiers
+    # A parent arranging treatment for a child under 18 ("my son is 15 and wants meso"): for them.
+    if (finding.applies_to_others and finding.experiencer == "other" and "treatment_reference" in modifiers
+            and "hypothetical" not in modifiers):
+        return True
     # Asking what to do about it ("her face is swollen, what should we do?") makes it a report too.
     treated = bool(modifiers & {"treatment_reference", "treated_earlier_in_message", "asks_for_help"})
+    now = "happening_now" in modifiers and ("told_as_past" not in modifiers or "still_current" in modifiers)
     return (finding.experiencer == "other" and finding.category in ("red_flag", "side_effect") and treated
-            and "happening_now" in modifiers and "hypothetical" not in modifiers)
+            and now and "hypothetical" not in modifiers)
 
 
 @lru_cache(maxsize=1)

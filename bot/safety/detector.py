@@ -54,6 +54,7 @@ class Mention:
     asked_means_general: bool = False
     treatment_goal: bool = False
     history_resolves: bool = False
+    applies_to_others: bool = False  # named for someone the writer arranges treatment for (a minor)
 
     def as_finding(self) -> Finding:
         return Finding(term=self.term, category=self.category, concept=self.concept,
@@ -126,7 +127,8 @@ class TargetMatcher:
                        severity=severity, start=span.start, end=span.end,
                        asked_means_general=bool(concept.get("asked_means_general")),
                        treatment_goal=bool(concept.get("treatment_goal")),
-                       history_resolves=bool(concept.get("history_resolves")))
+                       history_resolves=bool(concept.get("history_resolves")),
+                       applies_to_others=bool(concept.get("applies_to_others")))
 
 
 @dataclass
@@ -174,7 +176,9 @@ class ContextAnnotator:
         # A cue inside a pseudo phrase ("not" in "not sure") or inside a longer other-person cue
         # ("my" in "my sister") is not a cue of its own.
         others = [cue for cue in others if not any(overlaps(cue, p) for p in pseudo)]
-        people = [cue for cue in others if cue.kind == "other_person"]
+        # The writer inside a request made for someone else ("she asked me to message you") is only
+        # the messenger, not the person the findings are about.
+        people = [cue for cue in others if cue.kind in ("other_person", "asks_for_help")]
         return [cue for cue in others
                 if not (cue.kind == "first_person" and any(overlaps(cue, p) for p in people))]
 
@@ -185,12 +189,15 @@ class ContextAnnotator:
         # of the finding, but "during pregnancy" still marks a general question.
         near = [cue for cue in cues
                 if not (cue.kind in ("negation", "post_negation") and overlaps(cue, finding))]
+        # After a finding that is itself a negation ("can't feel my lip at all", "can't swallow at
+        # all"), "at all" or "none" intensify it; they cannot undo it.
+        negative_finding = any(cue.kind == "negation" and overlaps(cue, finding) for cue in cues)
         in_clause = [cue for cue in near if cue.start >= clause_start and cue.end <= clause_end]
         in_sentence = [cue for cue in near if cue.start >= sentence.start and cue.end <= sentence.end]
         if any(c.kind == "negation" and c.end <= finding.start
                and finding.start - c.end <= self.negation_scope for c in in_clause):
             finding.modifiers.add("negated")
-        if any(c.kind == "post_negation" and c.start >= finding.end
+        if not negative_finding and any(c.kind == "post_negation" and c.start >= finding.end
                and c.start - finding.end <= self.post_negation_scope for c in in_clause):
             finding.modifiers.add("negated")
         if any(c.kind == "hypothetical" and c.start < finding.start for c in in_sentence):
@@ -220,13 +227,22 @@ class ContextAnnotator:
             finding.modifiers.add("asks_for_help")
         # Long-past history ("on Roaccutane in my 20s") is not a report; a problem after a treatment
         # ("a rash after my treatment, gone now") or a recent stop ("stopped Xarelto two days ago")
-        # still is, so only long-past markers count and never beside a treatment reference.
+        # still is, so only long-past markers count and never beside a treatment reference. For a
+        # contraindication the treatment named beside it is the one asked about ("stopped
+        # breastfeeding 6 months ago, can I book skin boosters?") or a course of the drug itself,
+        # so only a time that is now keeps it current.
+        blocking = {"still_current"} if finding.category == "contraindication" else {"still_current",
+                                                                                     "treatment_reference"}
         if (finding.history_resolves and "resolved_history" in kinds_in_sentence
-                and not kinds_in_sentence & {"still_current", "treatment_reference"}):
+                and not kinds_in_sentence & blocking):
             finding.modifiers.add("resolved_history")
         for kind in ("happening_now", "still_current"):
             if kind in kinds_in_sentence:
                 finding.modifiers.add(kind)
+        # Told as long past ("my sister had a rash after meso last year - is that common?"): a story,
+        # not someone else's problem happening now.
+        if "resolved_history" in kinds_in_sentence:
+            finding.modifiers.add("told_as_past")
         if (is_question(sentence) and starts_general_question(sentence)
                 and not kinds_in_sentence & {"first_person", "other_person", "deictic"}):
             finding.modifiers.add("general_question")

@@ -185,6 +185,79 @@ REAL_TEXT_PATTERNS = [
     ("the procedure itself is painful but quick", Outcome.ANSWER),
     ("my dad's cheek is all bruised, any advice?", Outcome.HANDOFF),  # asks what to do: on his behalf
     ("Is this much redness normal after meso? Pics attached.", Outcome.HANDOFF),  # shows it on themself
+    # A third, unseen round of real messages (2026-12-07) and issue 12's list, each rule in other
+    # words than the real message:
+    ("ever since the jaw injections I can't smile on one side", Outcome.HANDOFF),  # facial movement lost
+    ("I'm unable to smile properly since Friday's filler", Outcome.HANDOFF),
+    ("I feel like I've lost my smile after those jabs", Outcome.HANDOFF),
+    ("my left eye won't focus since the frown lines were done", Outcome.EMERGENCY),  # vision
+    ("it takes real effort to keep my head up since the neck botox", Outcome.HANDOFF),
+    ("eating is tiring, chewing feels so difficult after the masseter treatment", Outcome.HANDOFF),
+    ("my pulse has been hammering away since the injections", Outcome.EMERGENCY),  # a racing heart
+    ("I came over all woozy after the meso", Outcome.EMERGENCY),
+    ("I nearly keeled over on the bus home from the clinic", Outcome.EMERGENCY),
+    ("I broke out in a cold sweat and went grey in the waiting room", Outcome.EMERGENCY),
+    ("I've been bedridden for two days since the lipolysis", Outcome.EMERGENCY),
+    # A finding that is itself a negation is intensified by "at all", not undone by it.
+    ("there's no sensation in my upper lip, I can't feel it at all since the jabs", Outcome.HANDOFF),
+    ("since yesterday's session I cannot swallow at all", Outcome.EMERGENCY),
+    ("I can't move my eyebrows at all after the forehead injections", Outcome.HANDOFF),
+    ("I had my meso on Monday and the swelling is all gone now", Outcome.ANSWER),  # a positive one still is
+    # Bleeding that goes on is reported; a question about a little bleeding is answered.
+    ("one of the needle points on my chin keeps bleeding through the plaster", Outcome.HANDOFF),
+    ("it's been an hour and the spot on my scalp still won't stop bleeding", Outcome.HANDOFF),
+    ("do the injection points usually bleed a little afterwards?", Outcome.ANSWER),
+    # Not a body part that will not move.
+    ("I can't move my booking to next week, is that ok?", Outcome.ANSWER),
+    ("the injected patch is hot and I feel poorly all over", Outcome.EMERGENCY),  # infection spreading
+    ("we're trying for our second at the moment", Outcome.HANDOFF),  # trying to conceive in other words
+    ("I've been tracking my ovulation this month", Outcome.HANDOFF),
+    ("I finished a course of roaccutane years ago", Outcome.ANSWER_WITH_CAVEAT),  # long past, not a report
+    ("I gave up breastfeeding six months ago - can I book the hair meso?", Outcome.ANSWER_WITH_CAVEAT),
+    ("I used to take warfarin but I'm still on aspirin, can I book meso?", Outcome.HANDOFF),
+    ("I stopped breastfeeding last week, can I book skin boosters?", Outcome.HANDOFF),  # not long past
+    ("the swelling after my filler went down years ago", Outcome.CLARIFY),  # after a treatment: never lowered to history
+    ("a rash after my treatment years ago has come back", Outcome.HANDOFF),
+    ("a weak muscle on one side runs in my family, can botox even it out?", Outcome.ANSWER),
+    ("my partner had the fat-melting shots yesterday and she's shivery and burning up", Outcome.EMERGENCY),
+    ("I've come down with a stinking cold, is Saturday still on?", Outcome.HANDOFF),  # current illness
+    ("I had some tear trough filler on Monday, can I add meso on Thursday?", Outcome.HANDOFF),
+    ("my hair is coming away in handfuls since the scalp sessions", Outcome.HANDOFF),
+    ("since the jawline injections I struggle to get food down", Outcome.EMERGENCY),
+    ("I took isotretinoin as a student and I'm in my forties now", Outcome.ANSWER_WITH_CAVEAT),
+    ("Could the jabs make my forehead swell?", Outcome.ANSWER_WITH_CAVEAT),  # asks what could happen
+    ("the injections make my face swell every time", Outcome.HANDOFF),  # says what does happen
+    ("my brother got hives after his meso last year, does that happen a lot?", Outcome.OTHER_PERSON),  # a story
+    ("my aunt had meso last year and her cheek is still swollen", Outcome.HANDOFF),  # still: on her behalf
+    ("I started warfarin last year", Outcome.HANDOFF),  # started: current
+    ("writing for my nan: since her meso this morning one eye has closed up", Outcome.EMERGENCY),
+    ("lovely results, thank you - only a dark purple patch by my nose keeps spreading", Outcome.EMERGENCY),
+    ("since the jaw botox I can't open my mouth wide enough to bite an apple", Outcome.HANDOFF),
+    ("my cheeks have felt on fire ever since the vitamin jabs", Outcome.HANDOFF),
+    ("a couple of the needle marks have become tiny craters", Outcome.HANDOFF),
+    ("my right eyelid won't open properly after the frown injections", Outcome.HANDOFF),
+    ("my cousin had scalp meso on Friday, her head feels tender and she asked me to contact you", Outcome.HANDOFF),
+    ("since the treatment my lips aren't even any more", Outcome.HANDOFF),
+    ("my acne has been flaring badly along my jaw this week", Outcome.HANDOFF),  # active acne at the site
+    ("can meso fade my acne scars? they look bad in photos", Outcome.ANSWER),  # a treatment goal
+    ("I got profhilo in my neck ten days ago", Outcome.HANDOFF),  # a skin booster in the same area
+    ("my nephew is 16 and keen on hair meso before his prom", Outcome.HANDOFF),  # a minor, for him
+    ("he's 17 - could he book scalp meso with you?", Outcome.HANDOFF),
+    ("I'll arrive at 11 am for my meso", Outcome.ANSWER),  # a time, not an age
+    ("can a 17 year old have meso?", Outcome.ANSWER_WITH_CAVEAT),  # asked in general
+    ("there are floaters and flashes in my eye since the tear trough filler", Outcome.EMERGENCY),
+    ("my tongue feels weird and heavy after the lip meso", Outcome.EMERGENCY),
+    ("I can't get enough air since the treatment", Outcome.EMERGENCY),
+    ("my cheeks are swelling up rapidly", Outcome.EMERGENCY),
+    ("the swelling went down fast, is that normal?", Outcome.CLARIFY),  # asked about, not a red flag
+    ("I keep being sick since the lipolysis", Outcome.EMERGENCY),
+    ("my husband says my words are slurring since the forehead jabs", Outcome.EMERGENCY),
+    ("I can't raise my arm above my shoulder since the neck botox", Outcome.HANDOFF),
+    ("a dark black scab has appeared on my upper lip", Outcome.EMERGENCY),
+    ("since my knee op I inject myself daily to prevent clots", Outcome.HANDOFF),
+    ("I'm still nursing my four month old", Outcome.HANDOFF),
+    ("there's broken skin on my forehead from a fall", Outcome.HANDOFF),
+    ("I'm asking on behalf of my mum: is swelling normal after meso?", Outcome.CLARIFY),  # asked, not a report
 ]
 
 
