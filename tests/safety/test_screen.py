@@ -207,6 +207,14 @@ REAL_TEXT_PATTERNS = [
     ("one of the needle points on my chin keeps bleeding through the plaster", Outcome.HANDOFF),
     ("it's been an hour and the spot on my scalp still won't stop bleeding", Outcome.HANDOFF),
     ("do the injection points usually bleed a little afterwards?", Outcome.ANSWER),
+    ("I'm bleeding from a needle mark on my neck and it just won't stop", Outcome.HANDOFF),
+    ("has the bleeding stopped by the time I leave the clinic?", Outcome.ANSWER),
+    # Lips or fingers turning a colour in other words than the phrase list.
+    ("my lips have gone a strange bluish shade", Outcome.EMERGENCY),
+    # "You" as the clinic that treated, not a generic "you".
+    ("the bumps where you injected are red and itchy today", Outcome.HANDOFF),
+    ("the area you injected on my tummy is hot and swollen", Outcome.HANDOFF),
+    ("is it normal to bruise where you get injected?", Outcome.ANSWER_WITH_CAVEAT),
     # Not a body part that will not move.
     ("I can't move my booking to next week, is that ok?", Outcome.ANSWER),
     ("the injected patch is hot and I feel poorly all over", Outcome.EMERGENCY),  # infection spreading
