@@ -181,20 +181,32 @@ def real_questions(parse: Any) -> dict[str, Any]:
     return results
 
 
+def held_out_scores(parse: Callable[[str], dict]) -> dict[str, Any]:
+    """Answer accuracy on the synthetic held-out NLU set (tests/nlu/test_nlu.yml)."""
+    examples = read_nlu_examples(HELD_OUT_NLU)
+    predictions = {text: parse(text)["intent"]["name"] for text in dict.fromkeys(e.text for e in examples)}
+    overall, per_intent = score(examples, predictions.__getitem__)
+    strict, _ = score(examples, predictions.__getitem__, correct=operator.eq)
+    return {
+        "held_out_accuracy": round(overall.accuracy, 4),
+        "held_out_strict_intent_accuracy": round(strict.accuracy, 4),
+        "held_out_examples": overall.total,
+        "accuracy_per_intent": {intent: round(s.accuracy, 3) for intent, s in sorted(per_intent.items())},
+        "misses": [{"intent": e.intent, "predicted": got, "text": e.text} for e, got in overall.misses],
+    }
+
+
 def measure(model: Path, run_dir: Path, args: argparse.Namespace, stock: bool) -> dict[str, Any]:
     """One measurement of `model` on freshly started servers, from empty stores in `run_dir`."""
     shutil.rmtree(run_dir, ignore_errors=True)
-    examples = read_nlu_examples(HELD_OUT_NLU)
-    texts = [example.text for example in examples]
+    texts = [example.text for example in read_nlu_examples(HELD_OUT_NLU)]
     started = time.perf_counter()
     # Tickets from the benchmark's handoffs go to its own database, never to var/handoff.db.
     extra_env = {"HANDOFF_DATABASE_URL": f"sqlite:///{run_dir / 'handoff.db'}"}
     with running_stack(model, run_dir, tracker_db=run_dir / "tracker.db", stock=stock,
                        extra_env=extra_env) as stack:
         ready = time.perf_counter() - started
-        predictions = {text: stack.parse(text)["intent"]["name"] for text in dict.fromkeys(texts)}
-        overall, per_intent = score(examples, predictions.__getitem__)
-        strict, _ = score(examples, predictions.__getitem__, correct=operator.eq)
+        held_out = held_out_scores(stack.parse)
         real = real_questions(stack.parse)
         url = f"{stack.rasa_url}/webhooks/rest/webhook"
         sequential = asyncio.run(load(url, texts, parallel=1, rounds=args.rounds * 5, turns=args.turns))
@@ -208,11 +220,7 @@ def measure(model: Path, run_dir: Path, args: argparse.Namespace, stock: bool) -
         memory = {p.name: peak_rss_mib(p.process.pid) for p in stack.processes}
     return {
         "startup_to_ready_seconds": round(ready, 1),
-        "held_out_accuracy": round(overall.accuracy, 4),
-        "held_out_strict_intent_accuracy": round(strict.accuracy, 4),
-        "held_out_examples": overall.total,
-        "accuracy_per_intent": {intent: round(s.accuracy, 3) for intent, s in sorted(per_intent.items())},
-        "misses": [{"intent": e.intent, "predicted": got, "text": e.text} for e, got in overall.misses],
+        **held_out,
         "real_questions": real,
         "sequential": sequential,
         f"concurrent_{args.concurrency}": concurrent,

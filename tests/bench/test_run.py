@@ -18,3 +18,16 @@ def test_the_machine_check_measures_cpu_time_of_fixed_work(monkeypatch):
     assert run.machine_check_cpu_ms() == 300.0  # the median of 250, 300 and 400 ms
     monkeypatch.undo()
     assert 1.0 < run.machine_check_cpu_ms(repeats=1) < 10_000.0  # the real work, on the real clock
+
+
+def test_held_out_scores_count_each_held_out_question_against_what_the_model_parsed():
+    from bot.language.nlu_examples import read_nlu_examples
+    from bot.paths import HELD_OUT_NLU
+
+    examples = read_nlu_examples(HELD_OUT_NLU)
+    wrong = examples[0]
+    parsed = {e.text: e.intent for e in examples} | {wrong.text: "out_of_scope"}
+    scores = run.held_out_scores(lambda text: {"intent": {"name": parsed[text]}})
+    assert scores["held_out_examples"] == len(examples)
+    assert scores["held_out_accuracy"] == round((len(examples) - 1) / len(examples), 4)
+    assert scores["misses"] == [{"intent": wrong.intent, "predicted": "out_of_scope", "text": wrong.text}]
