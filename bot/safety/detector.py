@@ -73,6 +73,12 @@ def word_pattern(expression: str) -> dict[str, Any]:
     return {"LOWER": {"REGEX": f"^(?:{expression})$"}}
 
 
+def inside_longer_phrase(span: Span, phrases: list[Span]) -> bool:
+    """A term inside a longer listed phrase is part of it: the "sore" of "cold sore" is no pain."""
+    return any(p.start <= span.start and span.end <= p.end and (p.end - p.start) > (span.end - span.start)
+               for p in phrases)
+
+
 class TargetMatcher:
     """Marks findings from the lexicon; where findings overlap, the more serious category and then
     the longer span wins."""
@@ -95,16 +101,20 @@ class TargetMatcher:
                 first = word_pattern("|".join(pair["first"]))
                 second = word_pattern("|".join(pair["second"]))
                 gap = [{"OP": "?"}] * (int(pair.get("window", 4)) - 1)
-                patterns += [[first, *gap, second], [second, *gap, first]]
+                patterns.append([first, *gap, second])
+                if not pair.get("ordered"):
+                    patterns.append([second, *gap, first])
             if patterns:
                 self.patterns.add(name, patterns)
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = [Span(doc, start, end, label=match_id)
-                 for match_id, start, end in [*self.phrases(doc), *self.patterns(doc)]]
+        phrases = [Span(doc, start, end, label=match_id) for match_id, start, end in self.phrases(doc)]
+        patterns = [Span(doc, start, end, label=match_id) for match_id, start, end in self.patterns(doc)]
         excluded = [(start, end) for _, start, end in self.exclusions(doc)]
-        spans = [span for span in spans if not any(span.start < e and s < span.end for s, e in excluded)
-                 and not self._followed_by_exception(doc, span)]
+        spans = [span for span in [*phrases, *patterns]
+                 if not any(span.start < e and s < span.end for s, e in excluded)
+                 and not self._followed_by_exception(doc, span)
+                 and not inside_longer_phrase(span, phrases)]
         chosen: list[Span] = []
         for span in sorted(spans, key=self._rank):
             if all(span.end <= other.start or span.start >= other.end for other in chosen):

@@ -15,7 +15,7 @@ MATCH_KEYS = {"phrases", "words", "near"}
 FLAG_KEYS = {"asked_means_general", "treatment_goal", "history_resolves", "applies_to_others"}
 CONCEPT_KEYS = {"name", "category", "severity", "unless_followed_by", *MATCH_KEYS, *FLAG_KEYS}
 LEXICON_KEYS = {"concepts", "exclusions", "weeks_later", "urgent_modifiers"}
-NEAR_KEYS = {"first", "second", "window"}
+NEAR_KEYS = {"first", "second", "window", "ordered"}
 SCOPE_KEYS = {"negation_scope", "post_negation_scope"}
 
 
@@ -58,6 +58,7 @@ def check_concept(concept: Any, label: str, where: Where) -> None:
         where.texts(pair["second"], f"{label}: near.second")
         where.require(isinstance(pair.get("window", 4), int) and pair.get("window", 4) > 0,
                       f"{label}: near.window must be a positive whole number")
+        where.require(isinstance(pair.get("ordered", False), bool), f"{label}: near.ordered must be true or false")
 
 
 def check_context_rules(rules: Any, kinds: Iterable[str], source: str = "context_rules.yml") -> None:

@@ -42,6 +42,7 @@ def misspell_phrases(lexicon):
     (lambda lx: lx["concepts"].append({"name": "nothing", "category": "side_effect"}), "it would match nothing"),
     (lambda lx: lx["concepts"].append(dict(lx["concepts"][0])), "is defined twice"),
     (lambda lx: lx["concepts"][0]["near"][0].update(windw=3), "unknown key(s) ['windw']"),
+    (lambda lx: lx["concepts"][0]["near"][0].update(ordered="yes"), "near.ordered must be true or false"),
     (lambda lx: lx["concepts"][0].update(words="wheeze"), "words must be a list of non-empty text"),
     (lambda lx: lx.pop("urgent_modifiers"), "missing key(s) ['urgent_modifiers']"),
 ])

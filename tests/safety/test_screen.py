@@ -215,6 +215,10 @@ REAL_TEXT_PATTERNS = [
     ("the bumps where you injected are red and itchy today", Outcome.HANDOFF),
     ("the area you injected on my tummy is hot and swollen", Outcome.HANDOFF),
     ("is it normal to bruise where you get injected?", Outcome.ANSWER_WITH_CAVEAT),
+    # A cold sore is an active skin problem (a contraindication), not a cold, pale site and not pain.
+    ("there's a cold sore on my top lip at the moment, am I still ok for lip meso on Friday?", Outcome.HANDOFF),
+    ("my chin feels icy cold since the injections", Outcome.EMERGENCY),
+    ("it's cold outside, will that affect healing?", Outcome.ANSWER),
     # Not a body part that will not move.
     ("I can't move my booking to next week, is that ok?", Outcome.ANSWER),
     ("the injected patch is hot and I feel poorly all over", Outcome.EMERGENCY),  # infection spreading
@@ -357,3 +361,8 @@ def test_plain_faq_questions_are_not_handed_off():
     handed_off = [e.text for e in read_nlu_examples(HELD_OUT_NLU) if screen(e.text).hands_off]
     assert [t for t in handed_off if not t.startswith(FAQ_SET_DISCLOSURES)] == []
     assert len(handed_off) == len(FAQ_SET_DISCLOSURES)
+
+
+def test_a_term_inside_a_longer_listed_phrase_is_part_of_that_phrase():
+    result = screen("I've got a cold sore coming up on my lip, can I still come in tomorrow?")
+    assert result.outcome == Outcome.HANDOFF and result.reason == "contraindication" and not result.emergency_line
