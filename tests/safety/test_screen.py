@@ -219,6 +219,14 @@ REAL_TEXT_PATTERNS = [
     ("there's a cold sore on my top lip at the moment, am I still ok for lip meso on Friday?", Outcome.HANDOFF),
     ("my chin feels icy cold since the injections", Outcome.EMERGENCY),
     ("it's cold outside, will that affect healing?", Outcome.ANSWER),
+    # A second round of probes in our own words.
+    ("my blood won't clot like other people's, it takes ages", Outcome.HANDOFF),  # bleeding disorder
+    ("the baby's due in the spring, could I fit a session in before?", Outcome.HANDOFF),  # pregnant
+    ("I can feel a hard line under my skin along my jaw", Outcome.HANDOFF),
+    ("a month on and I still have the marks from the needles", Outcome.HANDOFF),
+    ("the patch on my cheek keeps getting darker", Outcome.HANDOFF),
+    ("please ring me, something isn't right with my lips since Tuesday's session", Outcome.HANDOFF),
+    ("will my skin get darker after the sessions?", Outcome.ANSWER),
     # Not a body part that will not move.
     ("I can't move my booking to next week, is that ok?", Outcome.ANSWER),
     ("the injected patch is hot and I feel poorly all over", Outcome.EMERGENCY),  # infection spreading
