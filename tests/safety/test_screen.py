@@ -227,6 +227,9 @@ REAL_TEXT_PATTERNS = [
     ("the patch on my cheek keeps getting darker", Outcome.HANDOFF),
     ("please ring me, something isn't right with my lips since Tuesday's session", Outcome.HANDOFF),
     ("will my skin get darker after the sessions?", Outcome.ANSWER),
+    # A third probe round: an eye swelling shut; heavy bleeding said in the first person.
+    ("one side of my face has puffed up and my eye's closing", Outcome.EMERGENCY),
+    ("I am bleeding a lot from where the needle went in", Outcome.HANDOFF),
     # Not a body part that will not move.
     ("I can't move my booking to next week, is that ok?", Outcome.ANSWER),
     ("the injected patch is hot and I feel poorly all over", Outcome.EMERGENCY),  # infection spreading
@@ -374,3 +377,8 @@ def test_plain_faq_questions_are_not_handed_off():
 def test_a_term_inside_a_longer_listed_phrase_is_part_of_that_phrase():
     result = screen("I've got a cold sore coming up on my lip, can I still come in tomorrow?")
     assert result.outcome == Outcome.HANDOFF and result.reason == "contraindication" and not result.emergency_line
+
+
+def test_heavy_bleeding_told_in_the_first_person_is_urgent():
+    result = screen("I'm bleeding heavily from the injection site")
+    assert result.outcome == Outcome.HANDOFF and result.severity == "urgent"
