@@ -7,7 +7,23 @@ import queue
 import threading
 import uuid
 
+import engineio
 import socketio
+
+
+class InOrderEngineIOClient(engineio.Client):
+    """Handles each message in the thread that reads the socket, so messages are handled in the order
+    they arrive. The stock client starts a thread per message, and two that arrive together can then
+    reach the handler in the other order; a browser (web/chat.js) handles them in arrival order."""
+
+    def _trigger_event(self, event, *args, **kwargs):
+        kwargs["run_async"] = False
+        return super()._trigger_event(event, *args, **kwargs)
+
+
+class InOrderClient(socketio.Client):
+    def _engineio_client_class(self):
+        return InOrderEngineIOClient
 
 
 class Patient:
@@ -16,7 +32,7 @@ class Patient:
     def __init__(self, url: str, session_id: str | None = None, staff_after: int | None = 0) -> None:
         self.session_id = session_id or uuid.uuid4().hex
         self.received: queue.Queue = queue.Queue()
-        self.client = socketio.Client()
+        self.client = InOrderClient()
         confirmed = threading.Event()
         self.client.on("session_confirm", lambda *_: confirmed.set())
         self.client.on("bot_uttered", self.received.put)
