@@ -382,3 +382,50 @@ def test_a_term_inside_a_longer_listed_phrase_is_part_of_that_phrase():
 def test_heavy_bleeding_told_in_the_first_person_is_urgent():
     result = screen("I'm bleeding heavily from the injection site")
     assert result.outcome == Outcome.HANDOFF and result.severity == "urgent"
+
+
+# A fourth probe round (2026-12-07), written from the clinical reference's red flags and
+# contraindications rather than from any set; each rule here in other words than its probe.
+FOURTH_ROUND = [
+    ("my top lip has gone enormous in the last half hour", Outcome.EMERGENCY),  # lips "massive", "enormous"
+    ("think my tongues swelling up", Outcome.EMERGENCY),  # no apostrophe
+    ("my cheek is puffing up more every few minutes", Outcome.EMERGENCY),  # growing as they watch
+    ("there's a net-like bluish pattern on my forehead", Outcome.EMERGENCY),  # livedo: a blocked vessel
+    ("a marbled purplish look has appeared around the injection site", Outcome.EMERGENCY),
+    ("swallowing feels really hard since my chin injections", Outcome.EMERGENCY),
+    ("the soreness has got a lot worse overnight", Outcome.EMERGENCY),  # worsening pain
+    ("the ache is ten out of ten", Outcome.EMERGENCY),
+    ("the left side of my face is drooping", Outcome.EMERGENCY),  # a stroke sign
+    ("my face feels weak on one side", Outcome.EMERGENCY),
+    ("can meso help my sagging face?", Outcome.ANSWER),  # ageing skin, a treatment goal
+    ("the needle marks are weeping and I feel fluey", Outcome.EMERGENCY),  # infection with feeling ill
+    # A smile or face that no longer moves is never a treatment goal; "please help" asks for help.
+    ("my smile looks lopsided after the jabs, please help", Outcome.HANDOFF),
+    ("the scars from the lipolysis are awful, please help", Outcome.HANDOFF),
+    ("my face is starting to droop with age, can meso lift it?", Outcome.ANSWER),  # a goal
+    # The writer and a partner are "we".
+    ("my fiance and i are trying to conceive", Outcome.HANDOFF),
+    ("me and my husband have been trying for a baby", Outcome.HANDOFF),
+    # An age long past is not a minor now.
+    ("I took roaccutane in my teens", Outcome.ANSWER_WITH_CAVEAT),
+    ("I'm a teen, can I book?", Outcome.HANDOFF),
+    # An expected, passing effect told as over; anything still going on is still a report.
+    ("a bit of redness went away but now it's back and itchy", Outcome.HANDOFF),
+    ("it was sore but fine now, though the lump is still there", Outcome.HANDOFF),
+    ("no trouble swallowing at all", Outcome.ANSWER),
+]
+
+
+@pytest.mark.parametrize("text, expected", FOURTH_ROUND)
+def test_fourth_probe_round(text, expected):
+    assert screen(text).outcome == expected
+
+
+@pytest.mark.parametrize("text", [
+    "my forehead was a little tender afterwards but it's all fine",
+    "a tiny bit of bruising, went away in two days",
+])
+def test_an_expected_effect_told_as_over_is_answered_with_the_offer(text):
+    # The rules answer with "if this is happening to you now, tell me"; the learned opinion may ask.
+    assert screen_by_rules(text).outcome == Outcome.ANSWER_WITH_CAVEAT
+    assert not screen(text).hands_off
