@@ -402,7 +402,6 @@ FOURTH_ROUND = [
     # A smile or face that no longer moves is never a treatment goal; "please help" asks for help.
     ("my smile looks lopsided after the jabs, please help", Outcome.HANDOFF),
     ("the scars from the lipolysis are awful, please help", Outcome.HANDOFF),
-    ("my face is starting to droop with age, can meso lift it?", Outcome.ANSWER),  # a goal
     # The writer and a partner are "we".
     ("my fiance and i are trying to conceive", Outcome.HANDOFF),
     ("me and my husband have been trying for a baby", Outcome.HANDOFF),
@@ -412,7 +411,27 @@ FOURTH_ROUND = [
     # An expected, passing effect told as over; anything still going on is still a report.
     ("a bit of redness went away but now it's back and itchy", Outcome.HANDOFF),
     ("it was sore but fine now, though the lump is still there", Outcome.HANDOFF),
+    ("my lips were swollen and bruised for a week, all fine now", Outcome.EMERGENCY),  # not told as mild
+    ("my cheek was bruised for a week, all good now", Outcome.HANDOFF),  # not told as mild: a report
     ("no trouble swallowing at all", Outcome.ANSWER),
+    # A second batch of probes, written after the first was fixed (each rule in other words):
+    ("my bottom lip has doubled since the lip meso", Outcome.EMERGENCY),
+    ("the puffiness is spreading to my eye", Outcome.EMERGENCY),  # spreading swelling
+    ("my heartbeat has gone haywire since the filler", Outcome.EMERGENCY),
+    ("everything's hazy out of my right eye", Outcome.EMERGENCY),  # sight gone hazy or cloudy
+    ("my sight is cloudy in one eye since the nose filler", Outcome.EMERGENCY),
+    ("is it normal to have dark circles under my eyes?", Outcome.ANSWER),  # "dark" is no vision change
+    ("the spot they injected is pale and feels freezing", Outcome.EMERGENCY),  # pale and cold
+    ("my words are coming out jumbled", Outcome.EMERGENCY),  # speech changed
+    ("I choke on water every time I drink since the neck jabs", Outcome.EMERGENCY),
+    ("I've got a zit right where the needle went in", Outcome.HANDOFF),  # a pimple at the site
+    ("will i get a zit from the injections?", Outcome.ANSWER_WITH_CAVEAT),
+    ("my brow feels so heavy since the forehead injections", Outcome.HANDOFF),
+    ("there are bald bits on my crown since the hair meso", Outcome.HANDOFF),
+    ("I have coeliac disease and psoriatic arthritis", Outcome.HANDOFF),  # autoimmune
+    ("I'm on dialysis three times a week", Outcome.HANDOFF),  # kidney disease
+    ("im only 17", Outcome.HANDOFF),  # "im" read as "i" + "m"
+    ("it stung a bit during the treatment, fine now", Outcome.ANSWER_WITH_CAVEAT),  # "stung" is pain
 ]
 
 
