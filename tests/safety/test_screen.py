@@ -432,6 +432,7 @@ FOURTH_ROUND = [
     ("I'm on dialysis three times a week", Outcome.HANDOFF),  # kidney disease
     ("im only 17", Outcome.HANDOFF),  # "im" read as "i" + "m"
     ("it stung a bit during the treatment, fine now", Outcome.ANSWER_WITH_CAVEAT),  # "stung" is pain
+    ("the jabs hurt a little and my cheek is still throbbing", Outcome.HANDOFF),  # goes on: a report
 ]
 
 
@@ -443,6 +444,7 @@ def test_fourth_probe_round(text, expected):
 @pytest.mark.parametrize("text", [
     "my forehead was a little tender afterwards but it's all fine",
     "a tiny bit of bruising, went away in two days",
+    "the jabs hurt a little but honestly worth it",  # the sting of the injections, told as worth it
 ])
 def test_an_expected_effect_told_as_over_is_answered_with_the_offer(text):
     # The rules answer with "if this is happening to you now, tell me"; the learned opinion may ask.
