@@ -433,6 +433,16 @@ FOURTH_ROUND = [
     ("im only 17", Outcome.HANDOFF),  # "im" read as "i" + "m"
     ("it stung a bit during the treatment, fine now", Outcome.ANSWER_WITH_CAVEAT),  # "stung" is pain
     ("the jabs hurt a little and my cheek is still throbbing", Outcome.HANDOFF),  # goes on: a report
+    # A third batch of probes, written after the second was fixed (each rule in other words):
+    ("my eye went dark for a few seconds when she injected my nose", Outcome.EMERGENCY),  # sight lost
+    ("my dark circles look worse in this light", Outcome.ANSWER),  # dark circles: no vision change
+    ("half of my face won't move properly since this afternoon", Outcome.EMERGENCY),  # a stroke sign
+    ("I hit the floor in the car park after my session", Outcome.EMERGENCY),  # a collapse
+    ("it hurts so much I've been in tears all evening", Outcome.EMERGENCY),  # pain that makes them cry
+    ("the pain wasn't bad at all", Outcome.ANSWER),
+    ("I've been told I have a murmur", Outcome.HANDOFF),  # a heart condition
+    ("I take bisoprolol every morning", Outcome.HANDOFF),
+    ("my cheeks still look enlarged a week on", Outcome.HANDOFF),  # swelling by its look
 ]
 
 
