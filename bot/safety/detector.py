@@ -162,7 +162,7 @@ class ContextAnnotator:
     KINDS = ["negation", "post_negation", "pseudo", "terminators", "negation_doubt", "hypothetical",
              "generic", "other_person", "first_person", "treatment_target", "deictic",
              "treatment_reference", "resolved_history", "still_current", "happening_now", "asks_for_help",
-             "shows_self", "mild", "settled_after"]
+             "shows_self", "mild", "settled_after", "long_lasting"]
 
     def __init__(self, nlp: Language, rules_path: str) -> None:
         rules = read_yaml(Path(rules_path))
@@ -262,9 +262,9 @@ class ContextAnnotator:
         # An expected, passing effect told as mild and as over within the same sentence ("it stung a bit
         # during the treatment but it was totally fine", "slight redness for an hour then it went"): the
         # settling words come after it and end the story (nothing after them is happening), the
-        # sentence asks nothing, and nothing in it says it goes on.
+        # sentence asks nothing, and nothing in it says it goes on or went on for a week or more.
         if (finding.settles and not is_question(sentence) and "mild" in kinds_in_sentence
-                and "still_current" not in kinds_in_sentence):
+                and not kinds_in_sentence & {"still_current", "long_lasting"}):
             settled = [c for c in in_sentence if c.kind == "settled_after" and c.start >= finding.end]
             if settled and not any(c.kind == "happening_now" and c.start >= settled[-1].end for c in in_sentence):
                 finding.modifiers.add("settled")

@@ -460,3 +460,8 @@ def test_an_expected_effect_told_as_over_is_answered_with_the_offer(text):
     # The rules answer with "if this is happening to you now, tell me"; the learned opinion may ask.
     assert screen_by_rules(text).outcome == Outcome.ANSWER_WITH_CAVEAT
     assert not screen(text).hands_off
+
+
+def test_a_mild_effect_that_lasted_a_week_or_more_stays_a_report():
+    assert screen_by_rules("my forehead was slightly puffy for a fortnight, all fine now").outcome == Outcome.HANDOFF
+    assert screen_by_rules("my forehead was slightly puffy for an hour, all fine now").outcome == Outcome.ANSWER_WITH_CAVEAT
