@@ -17,6 +17,7 @@ patient ("Is this happening to you now?") or escalates; it never silently answer
 | red flag, contraindication | a bare question, no one named  | EMERGENCY, HANDOFF (fail-safe)   |
 | either             | a statement with no one named             | HANDOFF (fail-safe)              |
 | any                | negated                                   | nothing; in doubt → CLARIFY (red flag: EMERGENCY) |
+| an expected effect | told as over and fine after it, in its sentence | ANSWER + the offer ("settles")  |
 | any                | the patient and someone else in one clause | CLARIFY (red flag: EMERGENCY)   |
 | nothing named      | "is this normal?", "it's still there"     | CLARIFY                          |
 | a treatment goal   | "can meso help my scars?"; with a time that is now ("since the jabs") | ANSWER; CLARIFY |
@@ -72,6 +73,8 @@ def finding_outcome(finding: Mention) -> Outcome:
         return Outcome.EMERGENCY if red_flag else Outcome.CLARIFY
     if "resolved_history" in modifiers and not red_flag:
         return Outcome.ANSWER_WITH_CAVEAT  # "I was on Roaccutane in my 20s": history, not a report
+    if "settled" in modifiers and not red_flag:
+        return Outcome.ANSWER_WITH_CAVEAT  # "a bit sore during but fine now": over, and expected
     if "treatment_target" in modifiers:
         # "can meso help my acne scars?": what they want treated, not a reaction. With a time that
         # is now ("dark patches since the injections, will they fade?") it may be one: ask.

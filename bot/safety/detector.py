@@ -55,6 +55,7 @@ class Mention:
     treatment_goal: bool = False
     history_resolves: bool = False
     applies_to_others: bool = False  # named for someone the writer arranges treatment for (a minor)
+    settles: bool = False  # an expected, passing effect: "a bit sore during but fine now" is no report
 
     def as_finding(self) -> Finding:
         return Finding(term=self.term, category=self.category, concept=self.concept,
@@ -138,7 +139,8 @@ class TargetMatcher:
                        asked_means_general=bool(concept.get("asked_means_general")),
                        treatment_goal=bool(concept.get("treatment_goal")),
                        history_resolves=bool(concept.get("history_resolves")),
-                       applies_to_others=bool(concept.get("applies_to_others")))
+                       applies_to_others=bool(concept.get("applies_to_others")),
+                       settles=bool(concept.get("settles")))
 
 
 @dataclass
@@ -160,7 +162,7 @@ class ContextAnnotator:
     KINDS = ["negation", "post_negation", "pseudo", "terminators", "negation_doubt", "hypothetical",
              "generic", "other_person", "first_person", "treatment_target", "deictic",
              "treatment_reference", "resolved_history", "still_current", "happening_now", "asks_for_help",
-             "shows_self"]
+             "shows_self", "mild", "settled_after", "long_lasting"]
 
     def __init__(self, nlp: Language, rules_path: str) -> None:
         rules = read_yaml(Path(rules_path))
@@ -186,6 +188,14 @@ class ContextAnnotator:
         # A cue inside a pseudo phrase ("not" in "not sure") or inside a longer other-person cue
         # ("my" in "my sister") is not a cue of its own.
         others = [cue for cue in others if not any(overlaps(cue, p) for p in pseudo)]
+        # The writer and a partner together ("me and my husband") are the writer: the other person,
+        # the "and" and the "my" inside those words are not cues of their own.
+        couples = [cue for cue in others if cue.kind == "first_person"]
+        others = [cue for cue in others if not any(inside_longer(cue, c) for c in couples)]
+        # "please help" asks for help with what is happening; its "help" is no treatment goal.
+        requests = [cue for cue in others if cue.kind == "asks_for_help"]
+        others = [cue for cue in others if not (cue.kind == "treatment_target"
+                                                and any(overlaps(cue, r) for r in requests))]
         # The writer inside a request made for someone else ("she asked me to message you") is only
         # the messenger, not the person the findings are about.
         people = [cue for cue in others if cue.kind in ("other_person", "asks_for_help")]
@@ -249,6 +259,15 @@ class ContextAnnotator:
         for kind in ("happening_now", "still_current"):
             if kind in kinds_in_sentence:
                 finding.modifiers.add(kind)
+        # An expected, passing effect told as mild and as over within the same sentence ("it stung a bit
+        # during the treatment but it was totally fine", "slight redness for an hour then it went"): the
+        # settling words come after it and end the story (nothing after them is happening), the
+        # sentence asks nothing, and nothing in it says it goes on or went on for a week or more.
+        if (finding.settles and not is_question(sentence) and "mild" in kinds_in_sentence
+                and not kinds_in_sentence & {"still_current", "long_lasting"}):
+            settled = [c for c in in_sentence if c.kind == "settled_after" and c.start >= finding.end]
+            if settled and not any(c.kind == "happening_now" and c.start >= settled[-1].end for c in in_sentence):
+                finding.modifiers.add("settled")
         # Told as long past ("my sister had a rash after meso last year - is that common?"): a story,
         # not someone else's problem happening now.
         if "resolved_history" in kinds_in_sentence:
@@ -323,6 +342,10 @@ def starts_general_question(sentence: Span) -> bool:
 
 def overlaps(a: Any, b: Any) -> bool:
     return a.start < b.end and b.start < a.end
+
+
+def inside_longer(inner: Any, outer: Any) -> bool:
+    return outer.start <= inner.start and inner.end <= outer.end and outer.end - outer.start > inner.end - inner.start
 
 
 @Language.factory("clinic_targets", default_config={"lexicon_path": str(LEXICON)})

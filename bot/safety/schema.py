@@ -12,7 +12,7 @@ from typing import Any, Iterable
 CATEGORIES = {"red_flag", "side_effect", "contraindication"}
 SEVERITIES = {"routine", "urgent", "emergency"}
 MATCH_KEYS = {"phrases", "words", "near"}
-FLAG_KEYS = {"asked_means_general", "treatment_goal", "history_resolves", "applies_to_others"}
+FLAG_KEYS = {"asked_means_general", "treatment_goal", "history_resolves", "applies_to_others", "settles"}
 CONCEPT_KEYS = {"name", "category", "severity", "unless_followed_by", *MATCH_KEYS, *FLAG_KEYS}
 LEXICON_KEYS = {"concepts", "exclusions", "weeks_later", "urgent_modifiers"}
 NEAR_KEYS = {"first", "second", "window", "ordered"}

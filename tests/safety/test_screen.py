@@ -382,3 +382,86 @@ def test_a_term_inside_a_longer_listed_phrase_is_part_of_that_phrase():
 def test_heavy_bleeding_told_in_the_first_person_is_urgent():
     result = screen("I'm bleeding heavily from the injection site")
     assert result.outcome == Outcome.HANDOFF and result.severity == "urgent"
+
+
+# A fourth probe round (2026-12-07), written from the clinical reference's red flags and
+# contraindications rather than from any set; each rule here in other words than its probe.
+FOURTH_ROUND = [
+    ("my top lip has gone enormous in the last half hour", Outcome.EMERGENCY),  # lips "massive", "enormous"
+    ("think my tongues swelling up", Outcome.EMERGENCY),  # no apostrophe
+    ("my cheek is puffing up more every few minutes", Outcome.EMERGENCY),  # growing as they watch
+    ("there's a net-like bluish pattern on my forehead", Outcome.EMERGENCY),  # livedo: a blocked vessel
+    ("a marbled purplish look has appeared around the injection site", Outcome.EMERGENCY),
+    ("swallowing feels really hard since my chin injections", Outcome.EMERGENCY),
+    ("the soreness has got a lot worse overnight", Outcome.EMERGENCY),  # worsening pain
+    ("the ache is ten out of ten", Outcome.EMERGENCY),
+    ("the left side of my face is drooping", Outcome.EMERGENCY),  # a stroke sign
+    ("my face feels weak on one side", Outcome.EMERGENCY),
+    ("can meso help my sagging face?", Outcome.ANSWER),  # ageing skin, a treatment goal
+    ("the needle marks are weeping and I feel fluey", Outcome.EMERGENCY),  # infection with feeling ill
+    # A smile or face that no longer moves is never a treatment goal; "please help" asks for help.
+    ("my smile looks lopsided after the jabs, please help", Outcome.HANDOFF),
+    ("the scars from the lipolysis are awful, please help", Outcome.HANDOFF),
+    # The writer and a partner are "we".
+    ("my fiance and i are trying to conceive", Outcome.HANDOFF),
+    ("me and my husband have been trying for a baby", Outcome.HANDOFF),
+    # An age long past is not a minor now.
+    ("I took roaccutane in my teens", Outcome.ANSWER_WITH_CAVEAT),
+    ("I'm a teen, can I book?", Outcome.HANDOFF),
+    # An expected, passing effect told as over; anything still going on is still a report.
+    ("a bit of redness went away but now it's back and itchy", Outcome.HANDOFF),
+    ("it was sore but fine now, though the lump is still there", Outcome.HANDOFF),
+    ("my lips were swollen and bruised for a week, all fine now", Outcome.EMERGENCY),  # not told as mild
+    ("my cheek was bruised for a week, all good now", Outcome.HANDOFF),  # not told as mild: a report
+    ("no trouble swallowing at all", Outcome.ANSWER),
+    # A second batch of probes, written after the first was fixed (each rule in other words):
+    ("my bottom lip has doubled since the lip meso", Outcome.EMERGENCY),
+    ("the puffiness is spreading to my eye", Outcome.EMERGENCY),  # spreading swelling
+    ("my heartbeat has gone haywire since the filler", Outcome.EMERGENCY),
+    ("everything's hazy out of my right eye", Outcome.EMERGENCY),  # sight gone hazy or cloudy
+    ("my sight is cloudy in one eye since the nose filler", Outcome.EMERGENCY),
+    ("is it normal to have dark circles under my eyes?", Outcome.ANSWER),  # "dark" is no vision change
+    ("the spot they injected is pale and feels freezing", Outcome.EMERGENCY),  # pale and cold
+    ("my words are coming out jumbled", Outcome.EMERGENCY),  # speech changed
+    ("I choke on water every time I drink since the neck jabs", Outcome.EMERGENCY),
+    ("I've got a zit right where the needle went in", Outcome.HANDOFF),  # a pimple at the site
+    ("will i get a zit from the injections?", Outcome.ANSWER_WITH_CAVEAT),
+    ("my brow feels so heavy since the forehead injections", Outcome.HANDOFF),
+    ("there are bald bits on my crown since the hair meso", Outcome.HANDOFF),
+    ("I have coeliac disease and psoriatic arthritis", Outcome.HANDOFF),  # autoimmune
+    ("I'm on dialysis three times a week", Outcome.HANDOFF),  # kidney disease
+    ("im only 17", Outcome.HANDOFF),  # "im" read as "i" + "m"
+    ("it stung a bit during the treatment, fine now", Outcome.ANSWER_WITH_CAVEAT),  # "stung" is pain
+    ("the jabs hurt a little and my cheek is still throbbing", Outcome.HANDOFF),  # goes on: a report
+    # A third batch of probes, written after the second was fixed (each rule in other words):
+    ("my eye went dark for a few seconds when she injected my nose", Outcome.EMERGENCY),  # sight lost
+    ("my dark circles look worse in this light", Outcome.ANSWER),  # dark circles: no vision change
+    ("half of my face won't move properly since this afternoon", Outcome.EMERGENCY),  # a stroke sign
+    ("I hit the floor in the car park after my session", Outcome.EMERGENCY),  # a collapse
+    ("it hurts so much I've been in tears all evening", Outcome.EMERGENCY),  # pain that makes them cry
+    ("the pain wasn't bad at all", Outcome.ANSWER),
+    ("I've been told I have a murmur", Outcome.HANDOFF),  # a heart condition
+    ("I take bisoprolol every morning", Outcome.HANDOFF),
+    ("my cheeks still look enlarged a week on", Outcome.HANDOFF),  # swelling by its look
+]
+
+
+@pytest.mark.parametrize("text, expected", FOURTH_ROUND)
+def test_fourth_probe_round(text, expected):
+    assert screen(text).outcome == expected
+
+
+@pytest.mark.parametrize("text", [
+    "my forehead was a little tender afterwards but it's all fine",
+    "a tiny bit of bruising, went away in two days",
+    "the jabs hurt a little but honestly worth it",  # the sting of the injections, told as worth it
+])
+def test_an_expected_effect_told_as_over_is_answered_with_the_offer(text):
+    # The rules answer with "if this is happening to you now, tell me"; the learned opinion may ask.
+    assert screen_by_rules(text).outcome == Outcome.ANSWER_WITH_CAVEAT
+    assert not screen(text).hands_off
+
+
+def test_a_mild_effect_that_lasted_a_week_or_more_stays_a_report():
+    assert screen_by_rules("my forehead was slightly puffy for a fortnight, all fine now").outcome == Outcome.HANDOFF
+    assert screen_by_rules("my forehead was slightly puffy for an hour, all fine now").outcome == Outcome.ANSWER_WITH_CAVEAT
