@@ -69,7 +69,7 @@ def finding_outcome(finding: Mention) -> Outcome:
         if "negation_in_doubt" not in modifiers:
             return Outcome.ANSWER
         return Outcome.EMERGENCY if red_flag else Outcome.CLARIFY
-    if person == "mixed":
+    if person == "mixed" and not is_on_behalf(finding):
         return Outcome.EMERGENCY if red_flag else Outcome.CLARIFY
     if "resolved_history" in modifiers and not red_flag:
         return Outcome.ANSWER_WITH_CAVEAT  # "I was on Roaccutane in my 20s": history, not a report
@@ -125,6 +125,12 @@ def is_on_behalf(finding: Mention) -> bool:
     # A parent arranging treatment for a child under 18 ("my son is 15 and wants meso"): for them.
     if (finding.applies_to_others and finding.experiencer == "other" and "treatment_reference" in modifiers
             and "hypothetical" not in modifiers):
+        return True
+    # A contraindication of someone the writer arranges treatment for ("booking for my partner, he's
+    # on Clexane", "my husband wants meso but he takes warfarin"): a risk for that treatment. The
+    # writer may be named beside them ("I want to book my mum in, she has lupus").
+    if (finding.category == "contraindication" and finding.experiencer in ("other", "mixed")
+            and "arranges_treatment" in modifiers and not modifiers & {"hypothetical", "resolved_history"}):
         return True
     # Asking what to do about it ("her face is swollen, what should we do?") makes it a report too.
     treated = bool(modifiers & {"treatment_reference", "treated_earlier_in_message", "asks_for_help"})

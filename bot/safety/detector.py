@@ -162,7 +162,7 @@ class ContextAnnotator:
     KINDS = ["negation", "post_negation", "pseudo", "terminators", "negation_doubt", "hypothetical",
              "generic", "other_person", "first_person", "treatment_target", "deictic",
              "treatment_reference", "resolved_history", "still_current", "happening_now", "asks_for_help",
-             "shows_self", "mild", "settled_after", "long_lasting"]
+             "shows_self", "mild", "settled_after", "long_lasting", "arranges_treatment"]
 
     def __init__(self, nlp: Language, rules_path: str) -> None:
         rules = read_yaml(Path(rules_path))
@@ -245,6 +245,8 @@ class ContextAnnotator:
         # "Her face is swollen, what can anyone suggest?": the writer asks what to do about it.
         if any(c.kind == "asks_for_help" for c in near):
             finding.modifiers.add("asks_for_help")
+        if any(c.kind == "arranges_treatment" for c in near):
+            finding.modifiers.add("arranges_treatment")
         # Long-past history ("on Roaccutane in my 20s") is not a report; a problem after a treatment
         # ("a rash after my treatment, gone now") or a recent stop ("stopped Xarelto two days ago")
         # still is, so only long-past markers count and never beside a treatment reference. For a

@@ -465,3 +465,22 @@ def test_an_expected_effect_told_as_over_is_answered_with_the_offer(text):
 def test_a_mild_effect_that_lasted_a_week_or_more_stays_a_report():
     assert screen_by_rules("my forehead was slightly puffy for a fortnight, all fine now").outcome == Outcome.HANDOFF
     assert screen_by_rules("my forehead was slightly puffy for an hour, all fine now").outcome == Outcome.ANSWER_WITH_CAVEAT
+
+
+@pytest.mark.parametrize("text", [
+    "I'd like to book my dad in for scalp meso, he has haemophilia",
+    "my girlfriend is keen on skin boosters but she's on methotrexate",
+    "could she have it done? my mum takes apixaban",
+])
+def test_a_contraindication_of_someone_the_writer_arranges_treatment_for_is_handed_off_for_them(text):
+    result = screen(text)
+    assert (result.outcome, result.on_behalf) == (Outcome.HANDOFF, True)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("my brother is on warfarin - can I still have meso myself?", Outcome.CLARIFY),  # whose treatment: ask
+    ("my partner wants to try meso, she stopped breastfeeding two years ago", Outcome.ANSWER_WITH_CAVEAT),
+    ("my aunt takes warfarin", Outcome.OTHER_PERSON),  # no treatment being arranged for her
+])
+def test_someone_elses_condition_without_treatment_arranged_for_them_is_not_handed_off_for_them(text, expected):
+    assert screen(text).outcome == expected
