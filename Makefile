@@ -6,10 +6,10 @@ RASA := .venv/bin/rasa
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+TRAINING_INPUTS := config.yml domain.yml bot/language/embedding_model.yml $(shell find data -name '*.yml' 2>/dev/null)
 MODEL := models/current.tar.gz
 SAFETY_OPINION := models/safety_opinion.npz
-SAFETY_OPINION_INPUTS := bot/safety/learned.yml $(shell find data/nlu tests/safety tests/real_text -name '*.yml' 2>/dev/null)
+SAFETY_OPINION_INPUTS := bot/safety/learned.yml bot/language/embedding_model.yml $(shell find data/nlu tests/safety tests/real_text -name '*.yml' 2>/dev/null)
 
 .PHONY: run shell test test-unpatched test-fast lint audit bench bench-text bench-cv bench-repeat bench-load bench-inbox setup model lock clean
 
