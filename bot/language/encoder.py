@@ -10,12 +10,10 @@ Trust: the weights come from safetensors only (never pickles), after their SHA-2
 tokenizer's match the pinned official release (bot/language/embedding_model.yml). The ONNX graph
 is built here, in memory, from those verified weights, so nothing unverified is ever loaded.
 
-Speed: by default the graph's matrix products are quantized to 8-bit integers (onnxruntime's
-dynamic quantization, one scale per output channel) when the encoder loads. On these machines
-that cut a message's encoding from about 5.1 to 1.4 ms of CPU, and the vectors keep a cosine of
-0.99 on average (0.97 at worst) with the full-precision ones on the synthetic held-out questions
-(ad-hoc measurement, 2026-12-07). Every classifier on top is trained on the same quantized
-vectors. `weights: float32` in embedding_model.yml turns it off.
+Speed: `weights: int8` in embedding_model.yml quantizes the graph's matrix products to 8-bit
+integers (onnxruntime's dynamic quantization, one scale per output channel) when the encoder
+loads. `make bench-encoder` measures what that saves and how far the vectors move; it is off
+because the answers and the learned safety opinion moved with it (docs/benchmarks.md).
 """
 
 import hashlib

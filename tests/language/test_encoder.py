@@ -26,6 +26,11 @@ def full_precision() -> SentenceEncoder:
     return SentenceEncoder(model_directory(), weights="float32")
 
 
+@pytest.fixture(scope="module")
+def quantized() -> SentenceEncoder:
+    return SentenceEncoder(model_directory(), weights="int8")
+
+
 QUICKSTART = ["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."]
 PATIENT_QUESTIONS = ["How many sessions do I need?", "my lips are really swollen since yesterday",
                      "is it safe when breastfeeding", "how much does it cost", "does it hurt", "ok",
@@ -42,12 +47,16 @@ def test_the_full_precision_graph_reproduces_the_similarities_sentence_transform
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
-def test_the_servers_encoder_is_the_quantized_one_and_stays_close_to_full_precision(encoder, full_precision):
-    assert encoder.weights == model_spec()["weights"] == "int8"
-    quantized, exact = encoder.encode(PATIENT_QUESTIONS), full_precision.encode(PATIENT_QUESTIONS)
-    assert np.allclose(np.linalg.norm(quantized, axis=1), 1.0, atol=1e-5)
-    assert ((quantized * exact).sum(axis=1) > 0.95).all()
-    similarity = encoder.encode(QUICKSTART) @ encoder.encode(QUICKSTART).T
+def test_the_servers_encoder_uses_the_published_weights_as_they_are(encoder, full_precision):
+    assert encoder.weights == model_spec()["weights"] == "float32"
+    assert np.array_equal(encoder.encode(PATIENT_QUESTIONS), full_precision.encode(PATIENT_QUESTIONS))
+
+
+def test_the_int8_option_stays_close_to_full_precision(quantized, full_precision):
+    vectors, exact = quantized.encode(PATIENT_QUESTIONS), full_precision.encode(PATIENT_QUESTIONS)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert ((vectors * exact).sum(axis=1) > 0.95).all()
+    similarity = quantized.encode(QUICKSTART) @ quantized.encode(QUICKSTART).T
     assert similarity[0, 1] == pytest.approx(0.6660, abs=0.03)
     assert similarity[0, 1] > 4 * max(similarity[0, 2], similarity[1, 2])
 
@@ -72,10 +81,10 @@ def test_the_graph_built_from_the_weights_passes_onnxs_checker():
 
 
 @pytest.mark.parametrize("weights", ["int8", "float32"])
-def test_a_batch_gives_the_same_vectors_as_one_message_at_a_time(weights, encoder, full_precision):
+def test_a_batch_gives_the_same_vectors_as_one_message_at_a_time(weights, quantized, full_precision):
     """Training encodes in batches and the servers one message at a time: the vectors must agree.
     The first two texts have the same token count, so they would share a batch."""
-    chosen = encoder if weights == "int8" else full_precision
+    chosen = quantized if weights == "int8" else full_precision
     texts = ["How many sessions do I need?", "My lips are so swollen today!", "does it hurt", "ok"]
     assert len(chosen.tokenizer.encode(texts[0])) == len(chosen.tokenizer.encode(texts[1]))
     batch = chosen.encode(texts)
