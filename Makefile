@@ -6,12 +6,12 @@ RASA := .venv/bin/rasa
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+TRAINING_INPUTS := config.yml domain.yml bot/language/embedding_model.yml $(shell find data -name '*.yml' 2>/dev/null)
 MODEL := models/current.tar.gz
 SAFETY_OPINION := models/safety_opinion.npz
-SAFETY_OPINION_INPUTS := bot/safety/learned.yml $(shell find data/nlu tests/safety tests/real_text -name '*.yml' 2>/dev/null)
+SAFETY_OPINION_INPUTS := bot/safety/learned.yml bot/language/embedding_model.yml $(shell find data/nlu tests/safety tests/real_text -name '*.yml' 2>/dev/null)
 
-.PHONY: run shell test test-unpatched test-fast lint audit bench bench-text bench-cv bench-repeat bench-load bench-inbox setup model lock clean
+.PHONY: run shell test test-unpatched test-fast lint audit bench bench-text bench-cv bench-encoder bench-repeat bench-load bench-inbox setup model lock clean
 
 run: model           ## chat: action server + Rasa server (REST, socket.io) on loopback
 	$(PY) -m bot run
@@ -44,6 +44,9 @@ bench-text: model    ## accuracy and safety figures only (real-text and syntheti
 
 bench-cv: model      ## the real dev questions scored by models not trained on them (FOLDS=5 folds by page), ~10 min
 	$(PY) -m bench.cross_validation --folds $(or $(FOLDS),5)
+
+bench-encoder: setup  ## the sentence encoder's int8 option against float32: CPU per message, how far vectors move
+	$(PY) -m bench.encoder
 
 bench-repeat: model  ## this project's servers measured RUNS=5 times in a row: how much latency moves between runs
 	$(PY) -m bench.repeat --runs $(or $(RUNS),5)

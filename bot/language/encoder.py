@@ -9,10 +9,17 @@ PyTorch would add a far larger install for the same result.
 Trust: the weights come from safetensors only (never pickles), after their SHA-256 and the
 tokenizer's match the pinned official release (bot/language/embedding_model.yml). The ONNX graph
 is built here, in memory, from those verified weights, so nothing unverified is ever loaded.
+
+Speed: `weights: int8` in embedding_model.yml quantizes the graph's matrix products to 8-bit
+integers (onnxruntime's dynamic quantization, one scale per output channel) when the encoder
+loads. `make bench-encoder` measures what that saves and how far the vectors move; it is off
+because the answers and the learned safety opinion moved with it (docs/benchmarks.md).
 """
 
 import hashlib
+import logging
 import os
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +32,9 @@ from bot.paths import ROOT
 
 SPEC_FILE = Path(__file__).resolve().parent / "embedding_model.yml"
 DEFAULT_MODEL_DIR = ROOT / ".venv" / "models" / "all-MiniLM-L6-v2"
+
+
+BATCH_SIZES = {"float32": 64, "int8": 1}
 
 
 class UntrustedModelError(RuntimeError):
@@ -62,16 +72,21 @@ def verify_model_files(directory: Path) -> None:
 class SentenceEncoder:
     """encode(texts) -> unit vectors (n, 384), as sentence-transformers' all-MiniLM-L6-v2 gives."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, weights: str | None = None) -> None:
         import onnxruntime
         from safetensors.numpy import load_file
 
         from bot.language.bert_graph import bert_sentence_graph
 
-        verify_model_files(directory)
         spec = model_spec()
+        self.weights = weights or str(spec["weights"])
+        if self.weights not in BATCH_SIZES:
+            raise ValueError(f"weights must be int8 or float32, not {self.weights!r}")
+        verify_model_files(directory)
         self.tokenizer = WordPieceTokenizer.from_file(directory / "tokenizer.json", int(spec["max_tokens"]))
         graph = bert_sentence_graph(load_file(str(directory / "model.safetensors")), spec)
+        if self.weights == "int8":
+            graph = quantized(graph)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1  # one message per call; servers scale by process
         options.inter_op_num_threads = 1
@@ -81,18 +96,45 @@ class SentenceEncoder:
         self.dimension = int(spec["hidden_size"])
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """Messages of the same token count run as one batch, so no padding or mask is needed."""
+        """Messages of the same token count run as one batch, so no padding or mask is needed.
+        The int8 graph scales each batch's activations by that batch's range, so it takes one
+        message at a time: a message then gets the same vector in training and when served."""
+        batch_size = BATCH_SIZES[self.weights]
         token_ids = [self.tokenizer.encode(text) for text in texts]
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         by_length: dict[int, list[int]] = {}
         for index, ids in enumerate(token_ids):
             by_length.setdefault(len(ids), []).append(index)
         for indices in by_length.values():
-            for start in range(0, len(indices), 64):
-                chunk = indices[start:start + 64]
+            for start in range(0, len(indices), batch_size):
+                chunk = indices[start:start + batch_size]
                 batch = np.array([token_ids[i] for i in chunk], dtype=np.int64)
                 vectors[chunk] = self.session.run(None, {"input_ids": batch})[0]
         return vectors
+
+
+def quantized(graph: bytes) -> bytes:
+    """The graph with its matrix products in 8-bit integers (onnxruntime only quantizes files)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    advice = PreProcessingAdvice()
+    logging.getLogger().addFilter(advice)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            source, target = Path(folder) / "float32.onnx", Path(folder) / "int8.onnx"
+            source.write_bytes(graph)
+            quantize_dynamic(source, target, per_channel=True, weight_type=QuantType.QInt8)
+            return target.read_bytes()
+    finally:
+        logging.getLogger().removeFilter(advice)
+
+
+class PreProcessingAdvice(logging.Filter):
+    """Drops onnxruntime's advice to pre-process the graph first: it cost 2 s more at every start
+    for 0.1 ms less per message here, so it is not taken, and the advice would only be noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "pre-processing before quantization" not in record.getMessage()
 
 
 @lru_cache(maxsize=1)
