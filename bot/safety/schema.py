@@ -49,6 +49,12 @@ def check_concept(concept: Any, label: str, where: Where) -> None:
     for key in ("phrases", "words"):
         if key in concept:
             where.texts(concept[key], f"{label}: {key}")
+    for word in concept.get("words", []):
+        # A word is matched against one token: with a space it never matches, and spaCy splits a
+        # possessive off ("Sjogren's" is "Sjogren" + "'s"), so "...'?s" would miss it.
+        where.require(" " not in word, f"{label}: the word '{word}' has a space; list it under phrases")
+        where.require("'" not in word or word.endswith("'?s?"),
+                      f"{label}: the word '{word}' must end in \"'?s?\": spaCy splits \"'s\" off a word")
     for flag in FLAG_KEYS & concept.keys():
         where.require(isinstance(concept[flag], bool), f"{label}: '{flag}' must be true or false")
     for pair in concept.get("near", []):

@@ -45,6 +45,8 @@ def misspell_phrases(lexicon):
     (lambda lx: lx["concepts"][0]["near"][0].update(ordered="yes"), "near.ordered must be true or false"),
     (lambda lx: lx["concepts"][0].update(words="wheeze"), "words must be a list of non-empty text"),
     (lambda lx: lx.pop("urgent_modifiers"), "missing key(s) ['urgent_modifiers']"),
+    (lambda lx: lx["concepts"][0].update(words=["eczema flare"]), "has a space; list it under phrases"),
+    (lambda lx: lx["concepts"][0].update(words=["sjogren'?s"]), "must end in \"'?s?\""),
 ])
 def test_a_slip_in_the_lexicon_is_named(lexicon, change, problem):
     with pytest.raises(RulesFileError, match="lexicon.yml") as raised:

@@ -484,3 +484,9 @@ def test_a_contraindication_of_someone_the_writer_arranges_treatment_for_is_hand
 ])
 def test_someone_elses_condition_without_treatment_arranged_for_them_is_not_handed_off_for_them(text, expected):
     assert screen(text).outcome == expected
+
+
+@pytest.mark.parametrize("text", ["I was diagnosed with Sjogren's syndrome", "my sjögren's is under control with meds"])
+def test_a_condition_written_with_a_possessive_is_found(text):
+    """spaCy splits "'s" off the name, so the lexicon's word must match the name alone."""
+    assert screen(text).outcome == Outcome.HANDOFF
