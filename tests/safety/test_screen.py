@@ -523,7 +523,17 @@ FIFTH_ROUND = [
     ("on apixaban, could you do my under eyes?", Outcome.HANDOFF),
     ("going through radiotherapy, do you do skin boosters?", Outcome.HANDOFF),
     ("stopped the pill years ago, now taking clomid", Outcome.HANDOFF),
+    ("struggling to take a full breath since lunch", Outcome.EMERGENCY),
+    ("heart is going nuts since the jabs", Outcome.EMERGENCY),
+    ("the ache is savage tonight", Outcome.EMERGENCY),
+    ("bruising day 4??", Outcome.HANDOFF),  # a day counted since the treatment is a time that is now
+    ("prengant 6 weeks, still ok?", Outcome.HANDOFF),
+    ("pragnant with my second", Outcome.HANDOFF),
+    ("on warefarin for years", Outcome.HANDOFF),
+    ("my gp put me on clopidogril", Outcome.HANDOFF),
     # look-alikes
+    ("results are off the charts", Outcome.ANSWER),
+    ("I'm booked for day 2 of the course", Outcome.ANSWER),
     ("it was 38 degrees at the beach, can I sunbathe after meso?", Outcome.ANSWER),
     ("my lower lip is a bit thin, can meso help", Outcome.ANSWER),
     ("was on roaccutane years ago, now on nothing", Outcome.ANSWER_WITH_CAVEAT),
