@@ -543,7 +543,17 @@ FIFTH_ROUND = [
     ("left eye has been streaming since the under eye filler", Outcome.HANDOFF),
     ("I take cod liver oil", Outcome.HANDOFF),
     ("I'm on anastrozole after my surgery", Outcome.HANDOFF),
+    ("it feels like I'm choking since the neck jabs", Outcome.EMERGENCY),
+    ("can hardly get any water down", Outcome.EMERGENCY),  # "can hardly…" is a statement, not a question
+    ("my cheek aches like crazy and keeps getting worse", Outcome.EMERGENCY),
+    ("my mouth drooped suddenly while I was eating", Outcome.EMERGENCY),
+    ("can feel a hard lump under my chin", Outcome.HANDOFF),
+    ("can hardly open my mouth", Outcome.HANDOFF),
+    ("the filler in my cheeks feels solid and stiff", Outcome.HANDOFF),
+    ("I've got MS, is meso ok?", Outcome.HANDOFF),
     # look-alikes
+    ("can you feel lumps after?", Outcome.ANSWER_WITH_CAVEAT),
+    ("stung minimally during it, highly recommend", Outcome.ANSWER_WITH_CAVEAT),
     ("my eyes water when I chop onions lol", Outcome.ANSWER),
     ("can filler help the shadows under my eyes?", Outcome.ANSWER),
     ("I can't find the words to thank you enough", Outcome.ANSWER),
