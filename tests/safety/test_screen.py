@@ -553,6 +553,7 @@ FIFTH_ROUND = [
     ("I've got MS, is meso ok?", Outcome.HANDOFF),
     # look-alikes
     ("can you feel lumps after?", Outcome.ANSWER_WITH_CAVEAT),
+    ("my lips are hard to fill, my last clinic said", Outcome.ANSWER),
     ("stung minimally during it, highly recommend", Outcome.ANSWER_WITH_CAVEAT),
     ("my eyes water when I chop onions lol", Outcome.ANSWER),
     ("can filler help the shadows under my eyes?", Outcome.ANSWER),
