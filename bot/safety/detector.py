@@ -322,9 +322,18 @@ QUESTION_STARTS = {"is", "are", "can", "could", "does", "do", "will", "would", "
                    "how", "why", "when", "which", "who", "whats", "what's", "any", "anyone"}
 
 
+# "can barely swallow water", "can feel a lump": a phone-style statement with the "I" left off,
+# not a question (without a question mark).
+NOT_QUESTION_AFTER_CAN = {"barely", "hardly", "only", "not", "feel", "see", "taste", "smell", "hear", "tell"}
+
+
 def is_question(sentence: Span) -> bool:
     words = [token.lower_ for token in sentence if not token.is_punct]
-    return "?" in sentence.text or bool(words and words[0] in QUESTION_STARTS)
+    if "?" in sentence.text:
+        return True
+    if len(words) > 1 and words[0] in ("can", "could") and words[1] in NOT_QUESTION_AFTER_CAN:
+        return False
+    return bool(words and words[0] in QUESTION_STARTS)
 
 
 # "can lips swell up after face meso?", "is it possible to faint after the session?": asked about

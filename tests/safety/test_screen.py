@@ -490,3 +490,86 @@ def test_someone_elses_condition_without_treatment_arranged_for_them_is_not_hand
 def test_a_condition_written_with_a_possessive_is_found(text):
     """spaCy splits "'s" off the name, so the lexicon's word must match the name alone."""
     assert screen(text).outcome == Outcome.HANDOFF
+
+
+# The fifth probe round (2026-12-07): each rule tested in other words than the probe that found it.
+FIFTH_ROUND = [
+    # red flags
+    ("breathing feels strange since the jab", Outcome.EMERGENCY),
+    ("it feels odd to breathe and my chest is heavy", Outcome.EMERGENCY),
+    ("my whole gob is puffing up", Outcome.EMERGENCY),
+    ("the redness is creeping up towards my eye", Outcome.EMERGENCY),
+    ("my smile droops on the left since lunch", Outcome.EMERGENCY),
+    ("one side has dropped and it feels heavy", Outcome.EMERGENCY),
+    ("the left side of my face stopped working an hour ago", Outcome.EMERGENCY),
+    ("the patch by my brow is sort of marbled and bluish", Outcome.EMERGENCY),
+    ("skins greyish near my top lip", Outcome.EMERGENCY),
+    ("the needle mark by my nose has turned dusky and bluey", Outcome.EMERGENCY),
+    ("the soreness is about a 9/10 today", Outcome.EMERGENCY),
+    ("my talking has gone slow and funny", Outcome.EMERGENCY),
+    # reports
+    ("my left brow sits higher than the right since the botox", Outcome.HANDOFF),
+    ("still got those marks from friday", Outcome.HANDOFF),
+    # contraindications
+    ("am bf my second baby at the moment", Outcome.HANDOFF),
+    ("im ebf, when can I book", Outcome.HANDOFF),
+    ("i take warfirin daily", Outcome.HANDOFF),
+    ("on rivaroxiban since my clot", Outcome.HANDOFF),
+    ("finished my accutaine course last week", Outcome.HANDOFF),
+    ("dermatologist put me on isotretnion", Outcome.HANDOFF),
+    ("on absorica, can I get my scalp done", Outcome.HANDOFF),
+    ("temp of 38.6 today, still ok for my appointment?", Outcome.HANDOFF),
+    ("I'm burning up, still ok to come in tomorrow?", Outcome.HANDOFF),
+    ("on apixaban, could you do my under eyes?", Outcome.HANDOFF),
+    ("going through radiotherapy, do you do skin boosters?", Outcome.HANDOFF),
+    ("stopped the pill years ago, now taking clomid", Outcome.HANDOFF),
+    ("struggling to take a full breath since lunch", Outcome.EMERGENCY),
+    ("heart is going nuts since the jabs", Outcome.EMERGENCY),
+    ("the ache is savage tonight", Outcome.EMERGENCY),
+    ("bruising day 4??", Outcome.HANDOFF),  # a day counted since the treatment is a time that is now
+    ("prengant 6 weeks, still ok?", Outcome.HANDOFF),
+    ("pragnant with my second", Outcome.HANDOFF),
+    ("on warefarin for years", Outcome.HANDOFF),
+    ("my gp put me on clopidogril", Outcome.HANDOFF),
+    ("I'm struggling to get the words out since this afternoon", Outcome.EMERGENCY),
+    ("feel like I'm gonna go down any second", Outcome.EMERGENCY),
+    ("my sight is going in my right eye", Outcome.EMERGENCY),
+    ("there's a shadow over my eye since the filler", Outcome.EMERGENCY),
+    ("the puffiness has reached my neck", Outcome.EMERGENCY),
+    ("redness keeps getting wider around the jab", Outcome.EMERGENCY),
+    ("my right hand feels dead and heavy since this morning", Outcome.HANDOFF),
+    ("the treated area has a sandpapery feel", Outcome.HANDOFF),
+    ("my hair is thinning faster since I started the sessions", Outcome.HANDOFF),
+    ("left eye has been streaming since the under eye filler", Outcome.HANDOFF),
+    ("I take cod liver oil", Outcome.HANDOFF),
+    ("I'm on anastrozole after my surgery", Outcome.HANDOFF),
+    ("it feels like I'm choking since the neck jabs", Outcome.EMERGENCY),
+    ("can hardly get any water down", Outcome.EMERGENCY),  # "can hardly…" is a statement, not a question
+    ("my cheek aches like crazy and keeps getting worse", Outcome.EMERGENCY),
+    ("my mouth drooped suddenly while I was eating", Outcome.EMERGENCY),
+    ("can feel a hard lump under my chin", Outcome.HANDOFF),
+    ("can hardly open my mouth", Outcome.HANDOFF),
+    ("the filler in my cheeks feels solid and stiff", Outcome.HANDOFF),
+    ("I've got MS, is meso ok?", Outcome.HANDOFF),
+    # look-alikes
+    ("can you feel lumps after?", Outcome.ANSWER_WITH_CAVEAT),
+    ("my lips are hard to fill, my last clinic said", Outcome.ANSWER),
+    ("stung minimally during it, highly recommend", Outcome.ANSWER_WITH_CAVEAT),
+    ("my eyes water when I chop onions lol", Outcome.ANSWER),
+    ("can filler help the shadows under my eyes?", Outcome.ANSWER),
+    ("I can't find the words to thank you enough", Outcome.ANSWER),
+    ("results are off the charts", Outcome.ANSWER),
+    ("I'm booked for day 2 of the course", Outcome.ANSWER),
+    ("it was 38 degrees at the beach, can I sunbathe after meso?", Outcome.ANSWER),
+    ("my lower lip is a bit thin, can meso help", Outcome.ANSWER),
+    ("was on roaccutane years ago, now on nothing", Outcome.ANSWER_WITH_CAVEAT),
+    ("nine out of ten people love it, is that true?", Outcome.ANSWER),
+    ("can you do meso if you have diabetes?", Outcome.ANSWER_WITH_CAVEAT),
+    ("do you do hair meso?", Outcome.ANSWER),
+    ("had eczema as a child, not had it since", Outcome.ANSWER_WITH_CAVEAT),
+]
+
+
+@pytest.mark.parametrize("text, expected", FIFTH_ROUND)
+def test_fifth_probe_round(text, expected):
+    assert screen(text).outcome == expected
