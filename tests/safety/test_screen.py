@@ -573,3 +573,11 @@ FIFTH_ROUND = [
 @pytest.mark.parametrize("text, expected", FIFTH_ROUND)
 def test_fifth_probe_round(text, expected):
     assert screen(text).outcome == expected
+
+
+@pytest.mark.parametrize("text", [
+    "was on apixaban and heparin in the past, now just apixaban",
+    "on roaccutane and the pill in the past, now just roaccutane",
+])
+def test_a_drug_named_as_taken_now_beside_past_ones_stays_current(text):
+    assert screen(text).outcome == Outcome.HANDOFF
