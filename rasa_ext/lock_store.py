@@ -62,16 +62,70 @@ class RenewsWaitingTickets(LockStore):
         raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
 
 
-class RedisTicketLockStore(RenewsWaitingTickets, RedisLockStore):
+class AtomicTickets(RenewsWaitingTickets):
+    """Every change to a lock is one atomic read-modify-write (`modify`), so two processes issuing,
+    renewing or finishing tickets at once cannot overwrite each other's change (rasa#9213: Rasa's
+    stores read, change and write in three steps, and a lost ticket fails its message)."""
+
+    def modify(self, conversation_id: str, change: Callable[[TicketLock], Any], create: bool,
+               drop_when_idle: bool = False) -> Any:
+        """Read, change and write one lock atomically; returns what `change` returns. With
+        `drop_when_idle`, the lock is deleted instead when nobody waits on it any more."""
+        raise NotImplementedError
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        try:
+            return self.modify(conversation_id, lambda lock: lock.issue_ticket(lock_lifetime), create=True)
+        except Exception as error:
+            raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+
+    def update_lock(self, conversation_id: str) -> None:
+        self.modify(conversation_id, lambda lock: lock.remove_expired_tickets(), create=False)
+
+    def renew_ticket(self, conversation_id: str, ticket: int) -> bool:
+        return bool(self.modify(conversation_id, lambda lock: renew(lock, ticket), create=False))
+
+    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
+        self.modify(conversation_id, lambda lock: lock.remove_ticket_for(ticket_number), create=False)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        """Finish the ticket and drop the lock when nobody waits, in one step."""
+        self.modify(conversation_id, lambda lock: lock.remove_ticket_for(ticket_number), create=False,
+                    drop_when_idle=True)
+
+
+class RedisTicketLockStore(AtomicTickets, RedisLockStore):
     """Rasa's RedisLockStore (endpoints.yml keys: url, port, db, username, password, use_ssl,
-    key_prefix), with waiting tickets renewed. Still a read-modify-write per change, as Rasa's
-    (rasa#9213): deploy/nginx.conf sends each conversation to one replica."""
+    key_prefix), with waiting tickets renewed and every change made under WATCH/MULTI, so that
+    replicas taking tickets for one conversation at once (two staff replies through two replicas)
+    cannot lose one. deploy/nginx.conf still sends each conversation to one replica."""
 
     def __init__(self, endpoint_config: EndpointConfig) -> None:
         RedisLockStore.__init__(self, host=endpoint_config.url, **endpoint_config.kwargs)
 
+    def modify(self, conversation_id: str, change: Callable[[TicketLock], Any], create: bool,
+               drop_when_idle: bool = False) -> Any:
+        key = self.key_prefix + conversation_id
 
-class SQLiteLockStore(RenewsWaitingTickets):
+        def transaction(pipe: Any) -> Any:
+            stored = pipe.get(key)
+            lock = TicketLock.from_dict(json.loads(stored)) if stored else None
+            if lock is None and not create:
+                return None
+            lock = lock or self.create_lock(conversation_id)
+            result = change(lock)
+            pipe.multi()
+            if drop_when_idle and not lock.is_someone_waiting():
+                pipe.delete(key)
+            else:
+                pipe.set(key, lock.dumps())
+            return result
+
+        # redis-py runs `transaction` again whenever the key changed between WATCH and EXEC.
+        return self.red.transaction(transaction, key, value_from_callable=True)
+
+
+class SQLiteLockStore(AtomicTickets):
     def __init__(self, endpoint_config: EndpointConfig) -> None:
         self.path = Path(endpoint_config.kwargs.get("db", "var/locks.db"))
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,15 +171,18 @@ class SQLiteLockStore(RenewsWaitingTickets):
             (lock.conversation_id, lock.dumps()),
         )
 
-    def _modify(self, conversation_id: str, change: Callable[[TicketLock], Any], create: bool) -> Any:
-        """Read, change and write one lock atomically; returns what `change` returns."""
+    def modify(self, conversation_id: str, change: Callable[[TicketLock], Any], create: bool,
+               drop_when_idle: bool = False) -> Any:
         with self._transaction() as connection:
             lock = self._read(connection, conversation_id)
             if lock is None and not create:
                 return None
             lock = lock or self.create_lock(conversation_id)
             result = change(lock)
-            self._write(connection, lock)
+            if drop_when_idle and not lock.is_someone_waiting():
+                connection.execute("DELETE FROM locks WHERE conversation_id = ?", (conversation_id,))
+            else:
+                self._write(connection, lock)
             return result
 
     def get_lock(self, conversation_id: str) -> TicketLock | None:
@@ -141,29 +198,3 @@ class SQLiteLockStore(RenewsWaitingTickets):
             deleted = connection.execute("DELETE FROM locks WHERE conversation_id = ?", (conversation_id,))
         self._log_deletion(conversation_id, deleted.rowcount > 0)
 
-    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        try:
-            return self._modify(conversation_id, lambda lock: lock.issue_ticket(lock_lifetime), create=True)
-        except Exception as error:
-            raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
-
-    def update_lock(self, conversation_id: str) -> None:
-        self._modify(conversation_id, lambda lock: lock.remove_expired_tickets(), create=False)
-
-    def renew_ticket(self, conversation_id: str, ticket: int) -> bool:
-        return bool(self._modify(conversation_id, lambda lock: renew(lock, ticket), create=False))
-
-    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
-        self._modify(conversation_id, lambda lock: lock.remove_ticket_for(ticket_number), create=False)
-
-    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
-        """Finish the ticket and drop the lock when nobody waits, in one transaction."""
-        with self._transaction() as connection:
-            lock = self._read(connection, conversation_id)
-            if lock is None:
-                return
-            lock.remove_ticket_for(ticket_number)
-            if lock.is_someone_waiting():
-                self._write(connection, lock)
-            else:
-                connection.execute("DELETE FROM locks WHERE conversation_id = ?", (conversation_id,))
