@@ -11,6 +11,7 @@ from rasa.core.lock_store import InMemoryLockStore, LockError
 from rasa.utils.endpoints import EndpointConfig
 
 from rasa_ext.lock_store import RenewsWaitingTickets, SQLiteLockStore
+from tests.support.tickets import tickets_taken_at_once
 
 
 def store(path: Path) -> SQLiteLockStore:
@@ -25,14 +26,7 @@ def issue_tickets(path: str, count: int, queue: multiprocessing.Queue) -> None:
 def test_tickets_are_unique_across_processes(tmp_path):
     path = tmp_path / "locks.db"
     store(path)  # create the table before the race
-    queue: multiprocessing.Queue = multiprocessing.Queue()
-    workers = [multiprocessing.Process(target=issue_tickets, args=(str(path), 50, queue)) for _ in range(4)]
-    for worker in workers:
-        worker.start()
-    tickets = [ticket for _ in workers for ticket in queue.get(timeout=60)]
-    for worker in workers:
-        worker.join(timeout=60)
-    assert sorted(tickets) == list(range(200))
+    assert sorted(tickets_taken_at_once(issue_tickets, (str(path),))) == list(range(200))
 
 
 def test_a_second_message_waits_for_the_first(tmp_path):

@@ -7,6 +7,7 @@ import pytest
 from rasa.utils.endpoints import EndpointConfig
 
 from rasa_ext.lock_store import RedisTicketLockStore
+from tests.support.tickets import tickets_taken_at_once
 from tools.local_services import redis_server
 
 
@@ -28,14 +29,7 @@ def issue_tickets(url: str, conversation: str, count: int, queue: multiprocessin
 
 
 def test_tickets_taken_at_once_by_several_processes_are_all_kept(redis_url):
-    queue: multiprocessing.Queue = multiprocessing.Queue()
-    workers = [multiprocessing.Process(target=issue_tickets, args=(redis_url, "race", 50, queue)) for _ in range(4)]
-    for worker in workers:
-        worker.start()
-    tickets = [ticket for _ in workers for ticket in queue.get(timeout=60)]
-    for worker in workers:
-        worker.join(timeout=60)
-    assert sorted(tickets) == list(range(200))
+    assert sorted(tickets_taken_at_once(issue_tickets, (redis_url, "race"))) == list(range(200))
     assert len(store(redis_url).get_lock("race").tickets) == 200
 
 
