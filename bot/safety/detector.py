@@ -76,8 +76,7 @@ def word_pattern(expression: str) -> dict[str, Any]:
 
 def inside_longer_phrase(span: Span, phrases: list[Span]) -> bool:
     """A term inside a longer listed phrase is part of it: the "sore" of "cold sore" is no pain."""
-    return any(p.start <= span.start and span.end <= p.end and (p.end - p.start) > (span.end - span.start)
-               for p in phrases)
+    return any(inside_longer(span, phrase) for phrase in phrases)
 
 
 class TargetMatcher:
