@@ -11,7 +11,7 @@ MODEL := models/current.tar.gz
 SAFETY_OPINION := models/safety_opinion.npz
 SAFETY_OPINION_INPUTS := bot/safety/learned.yml bot/language/embedding_model.yml $(shell find data/nlu tests/safety tests/real_text -name '*.yml' 2>/dev/null)
 
-.PHONY: run shell test test-unpatched test-fast lint audit bench bench-text bench-cv bench-encoder bench-repeat bench-load bench-inbox setup model lock clean
+.PHONY: run shell test test-unpatched test-fast lint audit bench bench-text bench-cv bench-encoder bench-opinion bench-repeat bench-load bench-inbox setup model lock clean
 
 run: model           ## chat: action server + Rasa server (REST, socket.io) on loopback
 	$(PY) -m bot run
@@ -47,6 +47,9 @@ bench-cv: model      ## the real dev questions scored by models not trained on t
 
 bench-encoder: setup  ## the sentence encoder's int8 option against float32: CPU per message, how far vectors move
 	$(PY) -m bench.encoder
+
+bench-opinion: model  ## the learned safety opinion on real dev messages it was not fitted on (folds by page), a minute
+	$(PY) -m bench.opinion_cv
 
 bench-repeat: model  ## this project's servers measured RUNS=5 times in a row: how much latency moves between runs
 	$(PY) -m bench.repeat --runs $(or $(RUNS),5)

@@ -93,12 +93,16 @@ class LearnedScreen:
 
     @classmethod
     def fit(cls, items: list[tuple[str, str]]) -> "LearnedScreen":
-        from sklearn.linear_model import LogisticRegression
-
         from bot.language.encoder import sentence_encoder
 
         vectors = sentence_encoder().encode([text for text, _ in items])
-        labels = [CLASSES.index(label) for _, label in items]
+        return cls.fit_vectors(vectors, [CLASSES.index(label) for _, label in items])
+
+    @classmethod
+    def fit_vectors(cls, vectors: np.ndarray, labels: list[int]) -> "LearnedScreen":
+        """Fitted on embeddings already computed; `labels` index CLASSES."""
+        from sklearn.linear_model import LogisticRegression
+
         model = LogisticRegression(C=float(settings()["regularisation"]), max_iter=3000,
                                    class_weight="balanced", random_state=42)
         model.fit(vectors, labels)
@@ -113,10 +117,14 @@ class LearnedScreen:
 
     def opinion_of_vectors(self, vectors: np.ndarray) -> Opinion:
         """The opinion from the embeddings of a message's `pieces`, already computed."""
-        probabilities = linear_softmax(vectors, self.weights, self.bias)
-        emergency = float(probabilities[:, CLASSES.index("emergency")].max())
-        handoff = float((1 - probabilities[:, CLASSES.index("none")]).max())
-        return Opinion(handoff=handoff, emergency=emergency)
+        return opinion_of_probabilities(linear_softmax(vectors, self.weights, self.bias))
+
+
+def opinion_of_probabilities(probabilities: np.ndarray) -> Opinion:
+    """One row of CLASSES probabilities per piece of a message: the most alarming piece counts."""
+    emergency = float(probabilities[:, CLASSES.index("emergency")].max())
+    handoff = float((1 - probabilities[:, CLASSES.index("none")]).max())
+    return Opinion(handoff=handoff, emergency=emergency)
 
 
 @lru_cache(maxsize=1)
