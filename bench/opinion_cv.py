@@ -12,6 +12,10 @@ between them rests on these figures:
   messages that do not (1.0 perfect, 0.5 chance);
 - at the thresholds in bot/safety/learned.yml: the opinion alone, and combined with the rules
   (the rules were written with these messages in view, so "combined" flatters them).
+It also shows how `clarify_when_rules_find_nothing` in learned.yml was chosen: for each candidate
+threshold, how many real patients' FAQ questions (the real question dev split and pool, which the
+opinion is not fitted on) the rules find nothing in and the opinion would still ask "Is this
+happening to you now?", beside the same count for the real screening messages (out of fold).
 Reports go to bench/reports/opinion-<UTC time>.{json,md}; it takes about a minute.
 """
 
@@ -28,7 +32,7 @@ from bench.cross_validation import fold_of
 from bench.run import BENCH, machine, write_report
 from bench.safety_scoring import MUST_ESCALATE, ScreeningReport, evaluate
 from bot.paths import ROOT
-from bot.safety import screen
+from bot.safety import screen, screen_by_rules
 from bot.safety.decision import learned_result
 from bot.safety.learned import (
     CLASSES,
@@ -42,7 +46,9 @@ from bot.safety.learned import (
 )
 
 POOL = "tests/real_text/screening_train.yml"
+QUESTIONS = ("tests/real_text/questions_dev.yml", "tests/real_text/questions_train.yml")
 FOLDS = 5
+QUESTION_THRESHOLDS = (0.96, 0.9, 0.85, 0.8, 0.7, 0.6)
 Judge = Callable[[np.ndarray], Opinion]  # the embeddings of a message's pieces -> its opinion
 
 
@@ -119,6 +125,25 @@ def score(opinions: dict[str, Opinion], messages: list[dict[str, Any]]) -> dict[
             "combined": figures(evaluate(messages, lambda text: screen(text, opinions[text])))}
 
 
+def question_thresholds(opinions: dict[str, Opinion], messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per threshold: who would be asked "Is this happening to you now?" by the opinion alone,
+    among messages in which the rules find no symptom or condition word."""
+    from bot.safety.learned import learned_screen
+
+    def unfound(texts: list[str]) -> list[str]:
+        return [text for text in texts if not screen_by_rules(text).findings]
+
+    questions = [item["text"] for name in QUESTIONS for item in yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))]
+    asked_questions = [learned_screen().opinion(text).handoff for text in unfound(questions)]
+    reports = unfound([m["text"] for m in messages if m["label"] in MUST_ESCALATE])
+    calm = unfound([m["text"] for m in messages if m["label"] in ("no_escalation", "other_person")])
+    return [{"threshold": threshold,
+             "real FAQ questions asked": f"{sum(value >= threshold for value in asked_questions)}/{len(questions)}",
+             "real reports asked (out of fold)": f"{sum(opinions[t].handoff >= threshold for t in reports)}/{len(reports)}",
+             "real look-alikes asked (out of fold)": f"{sum(opinions[t].handoff >= threshold for t in calm)}/{len(calm)}"}
+            for threshold in QUESTION_THRESHOLDS]
+
+
 def markdown(report: dict[str, Any]) -> str:
     lines = [f"# The learned safety opinion, out of fold {report['date']}", "",
              f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores. Command: `make bench-opinion`. "
@@ -131,6 +156,12 @@ def markdown(report: dict[str, Any]) -> str:
             row = result[detector]
             lines.append(f"| {name} | {result['handoff AUC']} | {result['emergency AUC']} | {detector} | "
                          + " | ".join(str(value) for value in row.values()) + " |")
+    lines += ["", "Where the rules find no symptom or condition word: who the opinion in use would ask \"Is this "
+              "happening to you now?\" (`clarify_when_rules_find_nothing`, now "
+              f"{report['thresholds']['clarify_when_rules_find_nothing']}).", "",
+              "| threshold | real FAQ questions asked | real reports asked (out of fold) "
+              "| real look-alikes asked (out of fold) |", "|---|---|---|---|"]
+    lines += ["| " + " | ".join(str(value) for value in row.values()) + " |" for row in report["question_thresholds"]]
     return "\n".join(lines) + "\n"
 
 
@@ -148,9 +179,12 @@ def main() -> int:
     messages = real_messages()
     date = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
     report = {"date": date, "machine": machine(), "messages": len(messages),
-              "thresholds": {key: settings()[key] for key in ("handoff", "clarify", "emergency")},
+              "thresholds": {key: settings()[key] for key in
+                             ("handoff", "clarify", "clarify_when_rules_find_nothing", "emergency")},
               "candidates": {name: score(out_of_fold_opinions(fit, with_pool, messages, embed), messages)
                              for name, (fit, with_pool) in CANDIDATES.items()}}
+    in_use = out_of_fold_opinions(logistic, False, messages, embed)
+    report["question_thresholds"] = question_thresholds(in_use, messages)
     write_report(BENCH / "reports" / f"opinion-{date}", report, markdown(report))
     print(markdown(report))
     return 0

@@ -44,6 +44,8 @@ class ScreeningReport:
     red_flags_without_emergency_line: int = 0
     clarified: int = 0
     total: int = 0
+    reports_reached: int = 0  # reports, contraindications and red flags handed off or asked about
+    reports: int = 0
     errors: list[tuple[dict[str, Any], ScreenResult]] = field(default_factory=list)
 
     def recall(self, label: str) -> float:
@@ -54,6 +56,12 @@ class ScreeningReport:
         rows = [self.false_escalation[category]] if category else list(self.false_escalation.values())
         escalated, total = sum(r["escalated"] for r in rows), sum(r["total"] for r in rows)
         return escalated / total if total else 0.0
+
+    @property
+    def reports_reached_rate(self) -> float:
+        """Of the messages that must be escalated, the share that got a handoff or at least the
+        question "Is this happening to you now?" (whose yes hands off): none was simply answered."""
+        return self.reports_reached / self.reports if self.reports else 1.0
 
     @property
     def clarification_rate(self) -> float:
@@ -69,6 +77,9 @@ def evaluate(items: list[dict[str, Any]], screen: Callable[[str], ScreenResult])
         correct = is_correct(item, result)
         report.per_label[item["label"]]["total"] += 1
         report.per_label[item["label"]]["caught" if correct else "missed"] += 1
+        if item["label"] in MUST_ESCALATE:
+            report.reports += 1
+            report.reports_reached += result.hands_off or result.outcome == Outcome.CLARIFY
         if item["label"] in ("emergency", "other_person_red_flag") and not result.emergency_line:
             report.red_flags_without_emergency_line += 1
         if item["label"] in ("no_escalation", "other_person"):

@@ -9,7 +9,17 @@ import datetime as dt
 import sys
 from typing import Any
 
-from bench.run import BENCH, SPLIT_NAMES, held_out_scores, machine, real_question_row, real_questions, safety, write_report
+from bench.run import (
+    BENCH,
+    ISSUE_TABLE_HEADER,
+    SPLIT_NAMES,
+    held_out_scores,
+    machine,
+    real_question_row,
+    real_questions,
+    safety,
+    write_report,
+)
 from bot.paths import ROOT
 
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -26,9 +36,7 @@ def markdown(report: dict[str, Any]) -> str:
              "| … incl. after a choice | asked to choose |", "|---|---|---|---|---|---|"]
     for split, real in report["real_questions"].items():
         lines.append(real_question_row(SPLIT_NAMES[split], real))
-    lines += ["", "| screening set | detector | side effects handed off | contraindications handed off "
-              "| red flags with emergency line | general questions escalated | resolved history escalated "
-              "| all look-alikes escalated |", "|---|---|---|---|---|---|---|---|"]
+    lines += ["", "| screening set | detector " + ISSUE_TABLE_HEADER, "|---|---|---|---|---|---|---|---|---|"]
     for name, result in report["safety"].items():
         for detector, table in result.get("issue_table", {}).items():
             lines.append(f"| {name} ({result['messages']}) | {detector} | " + " | ".join(map(str, table.values())) + " |")

@@ -182,14 +182,20 @@ def decide(analysis: Analysis) -> ScreenResult:
     )
 
 
-def learned_outcome(opinion: Opinion) -> Outcome:
-    """What the learned second opinion alone would do (thresholds in learned.yml)."""
+def learned_outcome(opinion: Opinion, rules_found_nothing: bool = False) -> Outcome:
+    """What the learned second opinion alone would do (thresholds in learned.yml). Where the rules
+    found no symptom or condition word at all, a lower probability is enough to ask "Is this
+    happening to you now?": the message may name a problem in words the lexicon lacks. Where they
+    found one and settled its context (negated, long past, someone else), the rules' reading of
+    that context stands below the usual threshold, since one embedding of the whole message does
+    not see "no swelling at all"."""
     thresholds = settings()
     if opinion.emergency >= float(thresholds["emergency"]):
         return Outcome.EMERGENCY
     if opinion.handoff >= float(thresholds["handoff"]):
         return Outcome.HANDOFF
-    if opinion.handoff >= float(thresholds["clarify"]):
+    clarify = thresholds["clarify_when_rules_find_nothing" if rules_found_nothing else "clarify"]
+    if opinion.handoff >= float(clarify):
         return Outcome.CLARIFY
     return Outcome.ANSWER
 
@@ -202,7 +208,7 @@ def learned_result(opinion: Opinion) -> ScreenResult:
 def combine(rules: ScreenResult, opinion: Opinion) -> ScreenResult:
     """Either detector can raise the outcome; neither can lower the other's. A handoff where
     either one saw a red flag becomes an emergency handoff, so the emergency line is never lost."""
-    learned = learned_outcome(opinion)
+    learned = learned_outcome(opinion, rules_found_nothing=not rules.findings)
     if learned <= rules.outcome and not (learned == Outcome.EMERGENCY and not rules.emergency_line):
         return rules
     outcome = max(rules.outcome, learned)

@@ -4,7 +4,7 @@ import pytest
 
 from bot.language.nlu_examples import read_nlu_examples
 from bot.paths import HELD_OUT_NLU
-from bot.safety import Outcome, screen, screen_by_rules
+from bot.safety import Opinion, Outcome, screen, screen_by_rules
 
 CASES = [
     # red flags: the emergency line for anyone; a handoff for the patient
@@ -241,7 +241,6 @@ REAL_TEXT_PATTERNS = [
     ("I stopped breastfeeding last week, can I book skin boosters?", Outcome.HANDOFF),  # not long past
     ("the swelling after my filler went down years ago", Outcome.CLARIFY),  # after a treatment: never lowered to history
     ("a rash after my treatment years ago has come back", Outcome.HANDOFF),
-    ("a weak muscle on one side runs in my family, can botox even it out?", Outcome.ANSWER),
     ("my partner had the fat-melting shots yesterday and she's shivery and burning up", Outcome.EMERGENCY),
     ("I've come down with a stinking cold, is Saturday still on?", Outcome.HANDOFF),  # current illness
     ("I had some tear trough filler on Monday, can I add meso on Thursday?", Outcome.HANDOFF),
@@ -435,7 +434,6 @@ FOURTH_ROUND = [
     ("the jabs hurt a little and my cheek is still throbbing", Outcome.HANDOFF),  # goes on: a report
     # A third batch of probes, written after the second was fixed (each rule in other words):
     ("my eye went dark for a few seconds when she injected my nose", Outcome.EMERGENCY),  # sight lost
-    ("my dark circles look worse in this light", Outcome.ANSWER),  # dark circles: no vision change
     ("half of my face won't move properly since this afternoon", Outcome.EMERGENCY),  # a stroke sign
     ("I hit the floor in the car park after my session", Outcome.EMERGENCY),  # a collapse
     ("it hurts so much I've been in tears all evening", Outcome.EMERGENCY),  # pain that makes them cry
@@ -581,3 +579,20 @@ def test_fifth_probe_round(text, expected):
 ])
 def test_a_drug_named_as_taken_now_beside_past_ones_stays_current(text):
     assert screen(text).outcome == Outcome.HANDOFF
+
+
+@pytest.mark.parametrize("text", ["a weak muscle on one side runs in my family, can botox even it out?",
+                                  "my dark circles look worse in this light"])  # no facial droop, no vision change
+def test_no_word_the_rules_know_but_a_meaning_like_a_report_is_asked_about(text):
+    assert screen_by_rules(text).outcome == Outcome.ANSWER and not screen_by_rules(text).findings
+    assert screen(text).outcome == Outcome.CLARIFY
+
+
+@pytest.mark.parametrize("text, handoff, expected", [
+    ("what is mesotherapy?", 0.85, Outcome.CLARIFY),  # nothing found: the lower threshold asks
+    ("what is mesotherapy?", 0.5, Outcome.ANSWER),
+    ("I don't have any swelling.", 0.85, Outcome.ANSWER),  # found and settled as negated: the rules' reading stands
+    ("I don't have any swelling.", 0.97, Outcome.CLARIFY),  # …up to the usual threshold
+])
+def test_the_learned_question_threshold_is_lower_only_where_the_rules_found_nothing(text, handoff, expected):
+    assert screen(text, Opinion(handoff=handoff, emergency=0.0)).outcome == expected

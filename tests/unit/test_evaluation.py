@@ -32,3 +32,14 @@ def test_strict_intent_accuracy_is_available():
 
     overall, _ = score([Example("out_of_scope", "weather")], lambda _: "nlu_fallback", correct=operator.eq)
     assert overall.correct == 0
+
+
+def test_a_report_asked_about_is_reached_but_not_handed_off():
+    from bench.safety_scoring import evaluate
+    from bot.safety.decision import Outcome, ScreenResult
+
+    outcomes = {"asked": Outcome.CLARIFY, "answered": Outcome.ANSWER, "handed": Outcome.HANDOFF}
+    items = [{"text": text, "label": "side_effect"} for text in outcomes] + [{"text": "asked", "label": "no_escalation"}]
+    report = evaluate(items, lambda text: ScreenResult(outcomes[text], None, None, False, ()))
+    assert report.recall("side_effect") == 1 / 3
+    assert (report.reports_reached, report.reports, report.reports_reached_rate) == (2, 3, 2 / 3)
