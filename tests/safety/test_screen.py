@@ -664,6 +664,11 @@ VOCABULARY = [
     ("getting electric shocks in my cheek since the jabs", Outcome.HANDOFF),
     ("my breath is whistling since the treatment", Outcome.EMERGENCY),
     ("I had a vasovagal in the car park after my session", Outcome.EMERGENCY),
+    ("got a right shiner since the under eye meso", Outcome.HANDOFF),
+    ("my chin feels hot and tight since the meso", Outcome.HANDOFF),
+    ("I keep seeing flashes of light since the filler", Outcome.EMERGENCY),
+    ("I feel choky since the neck botox", Outcome.EMERGENCY),
+    ("been on monjaro since June", Outcome.HANDOFF),
     # look-alikes: a question, a denial, an everyday use of the word
     ("can people on Dupixent have meso?", Outcome.ANSWER_WITH_CAVEAT),
     ("is Xeloda a problem for mesotherapy?", Outcome.ANSWER_WITH_CAVEAT),
@@ -675,6 +680,7 @@ VOCABULARY = [
     ("I'm expressing an interest in the course", Outcome.ANSWER),
     ("I teach 11th grade, can I book after school?", Outcome.ANSWER),
     ("can filler migrate?", Outcome.ANSWER_WITH_CAVEAT),
+    ("the waiting room feels hot, can I open a window?", Outcome.ANSWER),
 ]
 
 
