@@ -596,3 +596,109 @@ def test_no_word_the_rules_know_but_a_meaning_like_a_report_is_asked_about(text)
 ])
 def test_the_learned_question_threshold_is_lower_only_where_the_rules_found_nothing(text, handoff, expected):
     assert screen(text, Opinion(handoff=handoff, emergency=0.0)).outcome == expected
+
+
+# The vocabulary audit: a sample of the drug, brand, condition and lay symptom names added to the lexicon
+# after checking each category of the clinical reference (shared/reference/clinical-safety.md 3.2, 3.3, 4.2),
+# in wordings other than the ones used to find them; every report here was answered before the additions.
+# The look-alikes (a question, a denial, an everyday use of a word) must not be handed off.
+VOCABULARY = [
+    # anticoagulants, antiplatelets (UK/EU brands, LMWH, abbreviations)
+    ("been injecting tinzaparin since my op", Outcome.HANDOFF),
+    ("my GP switched me to Innohep last month", Outcome.HANDOFF),
+    ("currently on Efient, started it in March", Outcome.HANDOFF),
+    ("still taking Sinthrome, is that a problem", Outcome.HANDOFF),
+    ("I'm on a DOAC for my heart rhythm", Outcome.HANDOFF),
+    ("nurse gave me LMWH jabs to take home", Outcome.HANDOFF),
+    # aspirin and NSAIDs
+    ("I pop a couple of Anadin most days", Outcome.HANDOFF),
+    ("living on Neurofen for my back at the moment", Outcome.HANDOFF),
+    ("my rheumatologist has me on Arcoxia", Outcome.HANDOFF),
+    ("I use Ponstan for my periods every month", Outcome.HANDOFF),
+    ("my GP has me on piroxicam now", Outcome.HANDOFF),
+    # supplements
+    ("I've been having omega3 capsules daily", Outcome.HANDOFF),
+    # bleeding and clotting disorders
+    ("I live with Hughes syndrome", Outcome.HANDOFF),
+    ("haematologist says I've got sticky blood", Outcome.HANDOFF),
+    ("there's protein S deficiency in my family and I have it too", Outcome.HANDOFF),
+    # numbing agents
+    ("the dentist says I can't have Xylocaine", Outcome.HANDOFF),
+    ("I can't have latex at all", Outcome.HANDOFF),
+    # pregnancy, trying to conceive, feeding
+    ("just a heads up, I'm a mum-to-be", Outcome.HANDOFF),
+    ("first tri and really wanting some pampering", Outcome.HANDOFF),
+    ("currently in the 2ww after our transfer", Outcome.HANDOFF),
+    ("we start ICSI in January", Outcome.HANDOFF),
+    ("combi feeding my little girl at the moment", Outcome.HANDOFF),
+    ("my body is still lactating", Outcome.HANDOFF),
+    # diabetes
+    ("I'm T1D and wear a Dexcom", Outcome.HANDOFF),
+    ("I'm on gliclazide twice a day", Outcome.HANDOFF),
+    ("started Jardiance in the summer", Outcome.HANDOFF),
+    ("I inject Trulicity weekly", Outcome.HANDOFF),
+    ("Lantus at night and NovoRapid with meals", Outcome.HANDOFF),
+    # cancer
+    ("I finished Xeloda in May", Outcome.HANDOFF),
+    ("started Ibrance in the spring", Outcome.HANDOFF),
+    ("I have myeloma but I'm stable", Outcome.HANDOFF),
+    ("they found secondaries in my liver last year", Outcome.HANDOFF),
+    # heart and stroke
+    ("I take ramipril and amlodipine for my pressure", Outcome.HANDOFF),
+    ("cardiologist has me on flecainide", Outcome.HANDOFF),
+    ("I've had SVT for years", Outcome.HANDOFF),
+    ("I had a brain bleed in 2021", Outcome.HANDOFF),
+    # under 18
+    ("I'm in 11th grade, can I come after school", Outcome.HANDOFF),
+    ("I'm still in secondary school but look older", Outcome.HANDOFF),
+    # autoimmune, immunosuppressants, biologics, steroids
+    ("I inject Stelara every 8 weeks", Outcome.HANDOFF),
+    ("my dermatologist put me on Dupixent", Outcome.HANDOFF),
+    ("currently taking Rinvoq for my RA", Outcome.HANDOFF),
+    ("I have infusions of Ocrevus", Outcome.HANDOFF),
+    ("I'm on hydroxychloroquine for my joints", Outcome.HANDOFF),
+    ("the doctor gave me a course of steroids on Monday", Outcome.HANDOFF),
+    ("Imuran makes me tired but I have to take it", Outcome.HANDOFF),
+    ("had SLE since I was 20", Outcome.HANDOFF),
+    # retinoids
+    ("started acitretin a few months back", Outcome.HANDOFF),
+    ("I put Differin on every night", Outcome.HANDOFF),
+    # active skin problems
+    ("got folliculitis on my thighs right now", Outcome.HANDOFF),
+    ("I'm covered in chickenpox", Outcome.HANDOFF),
+    ("my exzema is really bad on my neck", Outcome.HANDOFF),
+    # recent treatments by brand
+    ("had Sculptra on Friday in my temples", Outcome.HANDOFF),
+    ("got my Morpheus8 done 5 days ago", Outcome.HANDOFF),
+    ("had Dysport in my forehead on Tuesday", Outcome.HANDOFF),
+    # side effects and red flags in lay words
+    ("my neck looks like I'm covered in hickeys after the meso", Outcome.HANDOFF),
+    ("there's a pea sized thing in my cheek where you injected", Outcome.HANDOFF),
+    ("one of the holes is festering", Outcome.HANDOFF),
+    ("I've got a spock brow from the botox", Outcome.HANDOFF),
+    ("getting electric shocks in my cheek since the jabs", Outcome.HANDOFF),
+    ("my breath is whistling since the treatment", Outcome.EMERGENCY),
+    ("I had a vasovagal in the car park after my session", Outcome.EMERGENCY),
+    ("got a right shiner since the under eye meso", Outcome.HANDOFF),
+    ("my chin feels hot and tight since the meso", Outcome.HANDOFF),
+    ("I keep seeing flashes of light since the filler", Outcome.EMERGENCY),
+    ("I feel choky since the neck botox", Outcome.EMERGENCY),
+    ("been on monjaro since June", Outcome.HANDOFF),
+    # look-alikes: a question, a denial, an everyday use of the word
+    ("can people on Dupixent have meso?", Outcome.ANSWER_WITH_CAVEAT),
+    ("is Xeloda a problem for mesotherapy?", Outcome.ANSWER_WITH_CAVEAT),
+    ("I don't take Trulicity or anything like it", Outcome.ANSWER),
+    ("I'm not on ramipril any more, never was actually", Outcome.ANSWER),
+    ("do you offer Morpheus8 as well?", Outcome.ANSWER),
+    ("I had a look at your Sculptra prices", Outcome.ANSWER),
+    ("does meso help water retention in the legs?", Outcome.ANSWER),
+    ("I'm expressing an interest in the course", Outcome.ANSWER),
+    ("I teach 11th grade, can I book after school?", Outcome.ANSWER),
+    ("can filler migrate?", Outcome.ANSWER_WITH_CAVEAT),
+    ("the waiting room feels hot, can I open a window?", Outcome.ANSWER),
+]
+
+
+@pytest.mark.parametrize("text, expected", VOCABULARY)
+def test_vocabulary_of_drug_brand_condition_and_symptom_names(text, expected):
+    assert screen(text).outcome == expected
