@@ -149,6 +149,18 @@ class Cue:
     end: int
 
 
+def wanted_treated(doc: Doc, sentence: Span, in_sentence: list[Cue], in_message: list[Cue]) -> bool:
+    """A treatment-goal cue in the finding's sentence ("can meso help my scars?"), or in a later
+    question when the finding's own sentence names no treatment ("I've had chickenpox scars since I
+    was a kid. Would meso help soften them?"). Told beside a treatment it stays a report."""
+    if any(c.kind == "treatment_target" for c in in_sentence):
+        return True
+    if any(c.kind == "treatment_reference" for c in in_sentence):
+        return False
+    return any(c.kind == "treatment_target" and c.start >= sentence.end and is_question(doc[c.start].sent)
+               for c in in_message)
+
+
 def inside_history(cue: Cue, cues: list[Cue]) -> bool:
     """A cue inside a history phrase ("jab" in "a flu jab years ago") is part of that phrase."""
     return cue.kind != "resolved_history" and any(
@@ -225,7 +237,7 @@ class ContextAnnotator:
             finding.modifiers.add("generic")
         if is_question(sentence):
             finding.modifiers.add("question")
-        if finding.treatment_goal and any(c.kind == "treatment_target" for c in in_sentence):
+        if finding.treatment_goal and wanted_treated(doc, sentence, in_sentence, near):
             finding.modifiers.add("treatment_target")
         kinds_in_sentence = {c.kind for c in in_sentence if not inside_history(c, in_sentence)}
         if "treatment_reference" in kinds_in_sentence:

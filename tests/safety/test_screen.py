@@ -581,3 +581,29 @@ def test_fifth_probe_round(text, expected):
 ])
 def test_a_drug_named_as_taken_now_beside_past_ones_stays_current(text):
     assert screen(text).outcome == Outcome.HANDOFF
+
+
+# The sixth probe round (2026-12-07): longer, forum-style messages with the report or the risk told in
+# passing. Each rule is tested here in other words than the probe that found it.
+SIXTH_ROUND = [
+    # batch 1
+    ("just found out our baby is on its way, can I still have my booster?", Outcome.HANDOFF),
+    ("Looking at scalp meso for my son, he's self-conscious about his hairline. He's 15, what would you recommend?",
+     Outcome.HANDOFF),  # a minor, with the treatment named in another sentence
+    ("I cannot tolerate novocaine, so is the treatment possible without it?", Outcome.HANDOFF),
+    ("I'm breastfeeding her every few hours, is lip meso ok?", Outcome.HANDOFF),  # the baby is no other person
+    ("I'm feeding her myself still, is lip meso ok?", Outcome.HANDOFF),
+    ("next thing I knew I was waking up on the ground outside", Outcome.EMERGENCY),  # a faint
+    ("then everything turned dark around the edges", Outcome.EMERGENCY),
+    ("my smile is slipping down on the right since this afternoon", Outcome.EMERGENCY),  # a stroke sign
+    ("since the jaw botox the left side won't lift when I grin", Outcome.HANDOFF),
+    ("Gave up breastfeeding eighteen months ago, can I book skin boosters?", Outcome.ANSWER_WITH_CAVEAT),
+    # a treatment goal asked about in the next sentence, the first naming no treatment
+    ("I've got pitted marks on my chin from years of picking. Would a meso course help smooth them?", Outcome.ANSWER),
+    ("I've got pitted marks on my chin since the meso. Would a peel help smooth them?", Outcome.HANDOFF),
+]
+
+
+@pytest.mark.parametrize("text, expected", SIXTH_ROUND)
+def test_sixth_probe_round(text, expected):
+    assert screen(text).outcome == expected
