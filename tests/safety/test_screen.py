@@ -601,6 +601,17 @@ SIXTH_ROUND = [
     # a treatment goal asked about in the next sentence, the first naming no treatment
     ("I've got pitted marks on my chin from years of picking. Would a meso course help smooth them?", Outcome.ANSWER),
     ("I've got pitted marks on my chin since the meso. Would a peel help smooth them?", Outcome.HANDOFF),
+    # batch 2
+    ("I must say I take clopidogrel, is that ok for lip meso?", Outcome.HANDOFF),  # telling, not supposing
+    ("my puppy has a lump on his back, the vet is checking it", Outcome.OTHER_PERSON),  # a pet is no patient
+    ("my colleague got lumps from her meso, which made me wary of it", Outcome.OTHER_PERSON),
+    ("I can only see half of the page with my right eye", Outcome.EMERGENCY),  # part of the view missing
+    ("my mouth keeps pulling to the left when I talk since the chin jabs", Outcome.HANDOFF),
+    ("eye's been weepy since the tear trough meso", Outcome.HANDOFF),
+    ("brown specks have appeared where the needle went in", Outcome.HANDOFF),
+    # an adrenaline pen carried for an allergy is the allergy, not one being used
+    ("I've been prescribed an EpiPen for my nut allergy, is meso still possible?", Outcome.HANDOFF),
+    ("I used my epipen ten minutes ago", Outcome.EMERGENCY),
 ]
 
 
