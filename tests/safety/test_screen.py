@@ -612,6 +612,21 @@ SIXTH_ROUND = [
     # an adrenaline pen carried for an allergy is the allergy, not one being used
     ("I've been prescribed an EpiPen for my nut allergy, is meso still possible?", Outcome.HANDOFF),
     ("I used my epipen ten minutes ago", Outcome.EMERGENCY),
+    # batch 3
+    ("my periods are a week overdue and I'm booked in Friday", Outcome.HANDOFF),
+    ("sitting my A levels in June, can I get my skin done before prom?", Outcome.HANDOFF),  # likely under 18
+    ("still expressing for my son who was premature, is the booster safe?", Outcome.HANDOFF),
+    ("I'm feeding my daughter myself, is meso ok?", Outcome.HANDOFF),  # the child fed is no other person
+    ("I'm still breastfeeding my son, can I book?", Outcome.HANDOFF),
+    ("loads of hairs in the drain after every wash since the scalp sessions", Outcome.HANDOFF),
+    ("my parting has widened since starting hair meso", Outcome.HANDOFF),
+    ("my knees buckled in the car park just after the jabs", Outcome.EMERGENCY),  # a faint
+    ("I'm seeing two of the TV since my brow botox", Outcome.EMERGENCY),  # double vision
+    ("my left lid won't stay open properly since the forehead jabs", Outcome.HANDOFF),
+    ("my lip on the side she did is still numb", Outcome.HANDOFF),  # "she" is the practitioner
+    ("I'm hoping to avoid any bruising before my holiday, any tips?", Outcome.ANSWER),  # avoided: not there
+    ("how do I avoid more bruising on my chin?", Outcome.HANDOFF),  # more of what is there
+    ("I was told to avoid aspirin but I take it for my heart", Outcome.HANDOFF),  # told to avoid: still taken
 ]
 
 
