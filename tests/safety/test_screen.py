@@ -625,7 +625,8 @@ SIXTH_ROUND = [
     ("my left lid won't stay open properly since the forehead jabs", Outcome.HANDOFF),
     ("my lip on the side she did is still numb", Outcome.HANDOFF),  # "she" is the practitioner
     ("I'm hoping to avoid any bruising before my holiday, any tips?", Outcome.ANSWER),  # avoided: not there
-    ("how do I avoid more bruising on my chin?", Outcome.HANDOFF),  # more of what is there
+    ("how do I avoid any more bruising on my chin?", Outcome.HANDOFF),  # more of what is there
+    ("I'm trying to avoid scratching the itchy patches on my arm", Outcome.HANDOFF),  # avoided: the scratching
     ("I was told to avoid aspirin but I take it for my heart", Outcome.HANDOFF),  # told to avoid: still taken
 ]
 
