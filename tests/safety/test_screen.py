@@ -628,6 +628,16 @@ SIXTH_ROUND = [
     ("how do I avoid any more bruising on my chin?", Outcome.HANDOFF),  # more of what is there
     ("I'm trying to avoid scratching the itchy patches on my arm", Outcome.HANDOFF),  # avoided: the scratching
     ("I was told to avoid aspirin but I take it for my heart", Outcome.HANDOFF),  # told to avoid: still taken
+    # batch 4
+    ("My partner and I are both booked for Saturday. He's on warfarin, I'm not on anything.", Outcome.HANDOFF),
+    ("I've had a metal taste since the vitamin jabs", Outcome.HANDOFF),
+    ("since the scalp session there's a fizzing sensation whenever I brush over it", Outcome.HANDOFF),  # a nerve
+    ("I keep seeing sparkles in my left eye since the temple injections", Outcome.EMERGENCY),
+    ("there's a shimmering zigzag at the edge of everything I look at", Outcome.EMERGENCY),
+    ("do you use flash for the before photos? my eyes are sensitive", Outcome.ANSWER),  # a camera flash
+    ("a little sting during it but gone within a few hours, lovely team", Outcome.ANSWER_WITH_CAVEAT),
+    ("I burn quite easily so what SPF should I use after the treatment?", Outcome.ANSWER),  # sunburn-prone skin
+    ("I hate the sting of needles, can you use numbing cream?", Outcome.ANSWER),  # the needle's sting disliked
 ]
 
 
