@@ -638,6 +638,11 @@ SIXTH_ROUND = [
     ("a little sting during it but gone within a few hours, lovely team", Outcome.ANSWER_WITH_CAVEAT),
     ("I burn quite easily so what SPF should I use after the treatment?", Outcome.ANSWER),  # sunburn-prone skin
     ("I hate the sting of needles, can you use numbing cream?", Outcome.ANSWER),  # the needle's sting disliked
+    # look-alikes of the rules above, checked after the batches
+    ("my baby is on the way to nursery with her dad so I can come at 10", Outcome.ANSWER),  # a journey
+    ("I'm pregnant to be honest, can I still book?", Outcome.HANDOFF),  # the journey exception is not pregnancy's
+    ("I keep a curtain over my window so it's dark when I sleep after", Outcome.ANSWER),
+    ("my face looked like it was melting in the heat on the walk over, haha", Outcome.ANSWER),
 ]
 
 
