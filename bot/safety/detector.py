@@ -151,11 +151,12 @@ class Cue:
 
 def wanted_treated(doc: Doc, sentence: Span, in_sentence: list[Cue], in_message: list[Cue]) -> bool:
     """A treatment-goal cue in the finding's sentence ("can meso help my scars?"), or in a later
-    question when the finding's own sentence names no treatment ("I've had chickenpox scars since I
-    was a kid. Would meso help soften them?"). Told beside a treatment it stays a report."""
+    question when neither the finding's sentence nor one before it names a treatment ("I've had
+    chickenpox scars since I was a kid. Would meso help soften them?"). Told after a treatment ("Had
+    meso on Monday. Now there are dark spots. Can anything fade them?") it stays a report."""
     if any(c.kind == "treatment_target" for c in in_sentence):
         return True
-    if any(c.kind == "treatment_reference" for c in in_sentence):
+    if any(c.kind == "treatment_reference" and c.start < sentence.end for c in in_message):
         return False
     return any(c.kind == "treatment_target" and c.start >= sentence.end and is_question(doc[c.start].sent)
                for c in in_message)

@@ -643,6 +643,10 @@ SIXTH_ROUND = [
     ("I'm pregnant to be honest, can I still book?", Outcome.HANDOFF),  # the journey exception is not pregnancy's
     ("I keep a curtain over my window so it's dark when I sleep after", Outcome.ANSWER),
     ("my face looked like it was melting in the heat on the walk over, haha", Outcome.ANSWER),
+    ("I woke up and the floor was soaking from the leak, so I'm running late", Outcome.ANSWER),  # no faint
+    ("my legs go blotchy in the cold, is that ok for cellulite meso?", Outcome.HANDOFF),  # blotchy, not a faint
+    # a treatment named before the finding's sentence keeps a later "can anything fade them?" a report
+    ("Had meso on Monday. Now there are dark spots on my cheek. Can anything fade them?", Outcome.HANDOFF),
 ]
 
 
