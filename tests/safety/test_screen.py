@@ -627,6 +627,9 @@ SIXTH_ROUND = [
     ("I'm hoping to avoid any bruising before my holiday, any tips?", Outcome.ANSWER),  # avoided: not there
     ("how do I avoid any more bruising on my chin?", Outcome.HANDOFF),  # more of what is there
     ("I'm trying to avoid scratching the itchy patches on my arm", Outcome.HANDOFF),  # avoided: the scratching
+    # the avoiding reaches only to the end of its noun phrase
+    ("how can I avoid any infection in the blisters on my cheek?", Outcome.HANDOFF),
+    ("I want to avoid any scarring from the open sore on my chin", Outcome.HANDOFF),
     ("I was told to avoid aspirin but I take it for my heart", Outcome.HANDOFF),  # told to avoid: still taken
     # batch 4
     ("My partner and I are both booked for Saturday. He's on warfarin, I'm not on anything.", Outcome.HANDOFF),
