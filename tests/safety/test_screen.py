@@ -641,6 +641,22 @@ SIXTH_ROUND = [
     ("a little sting during it but gone within a few hours, lovely team", Outcome.ANSWER_WITH_CAVEAT),
     ("I burn quite easily so what SPF should I use after the treatment?", Outcome.ANSWER),  # sunburn-prone skin
     ("I hate the sting of needles, can you use numbing cream?", Outcome.ANSWER),  # the needle's sting disliked
+    # batch 5
+    ("I take a NOAC for my heart rhythm, is the scalp treatment ok?", Outcome.HANDOFF),
+    ("had my dating scan last week, all good, can I still come for my booster?", Outcome.HANDOFF),
+    ("my platelets have dropped again according to my last bloods", Outcome.HANDOFF),
+    ("she's in year 8 and desperate for skin boosters like mine", Outcome.HANDOFF),  # a minor, for them
+    ("on wegovy since spring, still ok for lipo jabs?", Outcome.HANDOFF),  # "still ok for": the writer's plan
+    ("my rheumatologist has me on oral steroids", Outcome.HANDOFF),
+    ("Has anyone had meso whilst on accutane? I'm halfway through my course.", Outcome.HANDOFF),
+    ("has anyone else had lumps come up weeks after their sessions?", Outcome.CLARIFY),  # "else": maybe theirs
+    ("Has anyone had bruising after meso?", Outcome.ANSWER_WITH_CAVEAT),  # a general question stays one
+    ("my lids have started to look saggy since the forehead jabs", Outcome.HANDOFF),
+    ("she said I looked as white as a ghost when I stood up after the session", Outcome.EMERGENCY),  # a faint
+    ("my speech feels thick since the jaw botox", Outcome.EMERGENCY),
+    ("my left eye won't shut fully since the brow jabs", Outcome.HANDOFF),
+    ("my GP says my blood pressure is spot on, so can I book?", Outcome.ANSWER),  # a result told as good
+    ("I've had these brown patches since my pregnancy, would meso lighten them?", Outcome.CLARIFY),  # no pregnancy now
     # look-alikes of the rules above, checked after the batches
     ("my baby is on the way to nursery with her dad so I can come at 10", Outcome.ANSWER),  # a journey
     ("I'm pregnant to be honest, can I still book?", Outcome.HANDOFF),  # the journey exception is not pregnancy's
