@@ -657,6 +657,30 @@ SIXTH_ROUND = [
     ("my left eye won't shut fully since the brow jabs", Outcome.HANDOFF),
     ("my GP says my blood pressure is spot on, so can I book?", Outcome.ANSWER),  # a result told as good
     ("I've had these brown patches since my pregnancy, would meso lighten them?", Outcome.CLARIFY),  # no pregnancy now
+    # batch 6
+    ("I had radiation on my jaw last spring, is face meso ok?", Outcome.HANDOFF),
+    ("we're doing assisted conception at the moment, can I still have skin boosters?", Outcome.HANDOFF),
+    ("had laser resurfacing on my cheeks last week, can I do face meso on Friday?", Outcome.HANDOFF),
+    ("been on blood-thinning medication since my op", Outcome.HANDOFF),
+    ("my son's 16th is in May and he wants hair meso like mine", Outcome.HANDOFF),  # a coming birthday
+    ("I react badly to latex, do your nurses wear latex gloves?", Outcome.HANDOFF),
+    ("I can't take soya, is there any in the cocktail?", Outcome.HANDOFF),
+    ("im 28 weeks now, is scalp meso safe?", Outcome.HANDOFF),  # weeks of a pregnancy
+    ("I'm 6 weeks post op from my knee, can I book?", Outcome.ANSWER),  # weeks since something else
+    ("my grandad is 79 and would like to book the hair meso", Outcome.HANDOFF),
+    ("I've got a mechanical valve, is meso safe for me?", Outcome.HANDOFF),
+    ("my voice sounds muffled since the neck jabs", Outcome.EMERGENCY),
+    ("the mark is black in the middle now", Outcome.EMERGENCY),
+    ("everything sounded far away in the waiting room", Outcome.EMERGENCY),  # about to faint
+    ("I've had trouble finding my words since this afternoon", Outcome.EMERGENCY),
+    ("I can't find my words to say how happy I am!", Outcome.ANSWER),
+    ("whenever I swallow there's a tight feeling since the chin fat jabs", Outcome.EMERGENCY),
+    ("I keep coughing when I eat since the jawline meso", Outcome.EMERGENCY),
+    ("my scalp feels like sunburn since the session", Outcome.HANDOFF),
+    ("is postpartum hair loss something hair meso helps with?", Outcome.ANSWER),  # a treatment goal
+    ("my left nostril looks narrower since the nose meso", Outcome.HANDOFF),
+    ("I've got almost black hair, will the hair meso still work?", Outcome.ANSWER),
+    ("the clinic sounds far away from my house, is there a bus?", Outcome.ANSWER),
     # look-alikes of the rules above, checked after the batches
     ("my baby is on the way to nursery with her dad so I can come at 10", Outcome.ANSWER),  # a journey
     ("I'm pregnant to be honest, can I still book?", Outcome.HANDOFF),  # the journey exception is not pregnancy's
@@ -672,3 +696,9 @@ SIXTH_ROUND = [
 @pytest.mark.parametrize("text, expected", SIXTH_ROUND)
 def test_sixth_probe_round(text, expected):
     assert screen(text).outcome == expected
+
+
+def test_someone_who_only_noticed_it_does_not_make_the_writers_problem_theirs():
+    # "my husband noticed" names an observer; the eyelid is the writer's (the rules alone asked).
+    assert screen_by_rules("my husband noticed my eyelid is drooping since the botox").outcome == Outcome.HANDOFF
+    assert screen_by_rules("my husband noticed his lips swelling after his meso").outcome == Outcome.OTHER_PERSON_EMERGENCY
