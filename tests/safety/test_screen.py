@@ -681,6 +681,9 @@ SIXTH_ROUND = [
     ("my left nostril looks narrower since the nose meso", Outcome.HANDOFF),
     ("I've got almost black hair, will the hair meso still work?", Outcome.ANSWER),
     ("the clinic sounds far away from my house, is there a bus?", Outcome.ANSWER),
+    ("my mouth tastes metallic since the vitamin jabs", Outcome.HANDOFF),
+    ("the coffee in reception tastes of metal lol", Outcome.ANSWER),  # no mouth, no report
+    ("I love the zigzag pattern on your website", Outcome.ANSWER),  # zigzags only as seen
     # look-alikes of the rules above, checked after the batches
     ("my baby is on the way to nursery with her dad so I can come at 10", Outcome.ANSWER),  # a journey
     ("I'm pregnant to be honest, can I still book?", Outcome.HANDOFF),  # the journey exception is not pregnancy's
