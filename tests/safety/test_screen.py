@@ -684,6 +684,10 @@ SIXTH_ROUND = [
     ("my mouth tastes metallic since the vitamin jabs", Outcome.HANDOFF),
     ("the coffee in reception tastes of metal lol", Outcome.ANSWER),  # no mouth, no report
     ("I love the zigzag pattern on your website", Outcome.ANSWER),  # zigzags only as seen
+    ("there's a blind spot when reversing into your car park", Outcome.ANSWER),
+    ("half of what I see on Instagram about meso is nonsense, is it really that good?", Outcome.ANSWER),
+    ("my eyes get watery in the wind, should I wear glasses after under eye meso?", Outcome.ANSWER),
+    ("the blind won't stay up in the treatment room", Outcome.ANSWER),
     # look-alikes of the rules above, checked after the batches
     ("my baby is on the way to nursery with her dad so I can come at 10", Outcome.ANSWER),  # a journey
     ("I'm pregnant to be honest, can I still book?", Outcome.HANDOFF),  # the journey exception is not pregnancy's
@@ -705,3 +709,8 @@ def test_someone_who_only_noticed_it_does_not_make_the_writers_problem_theirs():
     # "my husband noticed" names an observer; the eyelid is the writer's (the rules alone asked).
     assert screen_by_rules("my husband noticed my eyelid is drooping since the botox").outcome == Outcome.HANDOFF
     assert screen_by_rules("my husband noticed his lips swelling after his meso").outcome == Outcome.OTHER_PERSON_EMERGENCY
+
+
+def test_a_parents_permission_counts_as_under_18_only_for_a_treatment():
+    assert screen("mum says I can have the skin boosters if I pay half").outcome == Outcome.HANDOFF
+    assert not screen_by_rules("my mum says I can borrow her car to get there").hands_off
