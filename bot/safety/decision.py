@@ -122,8 +122,10 @@ def is_on_behalf(finding: Mention) -> bool:
     """Someone else's current symptom in a sentence that names a treatment, or after a sentence
     that does, or with the writer asking what to do: a report for them."""
     modifiers = finding.modifiers
-    # A parent arranging treatment for a child under 18 ("my son is 15 and wants meso"): for them.
-    if (finding.applies_to_others and finding.experiencer == "other" and "treatment_reference" in modifiers
+    # A parent arranging treatment for a child under 18 ("my son is 15 and wants meso"): for them,
+    # whichever sentence of the message names the treatment ("…like I did. She's 16.").
+    treatment_named = modifiers & {"treatment_reference", "treatment_in_other_sentence", "arranges_treatment"}
+    if (finding.applies_to_others and finding.experiencer == "other" and treatment_named
             and "hypothetical" not in modifiers):
         return True
     # A contraindication of someone the writer arranges treatment for ("booking for my partner, he's

@@ -149,6 +149,29 @@ class Cue:
     end: int
 
 
+def wanted_treated(doc: Doc, sentence: Span, in_sentence: list[Cue], in_message: list[Cue]) -> bool:
+    """A treatment-goal cue in the finding's sentence ("can meso help my scars?"), or in a later
+    question when neither the finding's sentence nor one before it names a treatment ("I've had
+    chickenpox scars since I was a kid. Would meso help soften them?"). Told after a treatment ("Had
+    meso on Monday. Now there are dark spots. Can anything fade them?") it stays a report."""
+    if any(c.kind == "treatment_target" for c in in_sentence):
+        return True
+    if any(c.kind == "treatment_reference" and c.start < sentence.end for c in in_message):
+        return False
+    return any(c.kind == "treatment_target" and c.start >= sentence.end and is_question(doc[c.start].sent)
+               for c in in_message)
+
+
+def avoided(finding: Mention, cues: list[Cue], scope: int) -> bool:
+    """What the writer wants to avoid ("avoid any redness or bumps in the photos") is not there. The
+    avoiding reaches only to the end of its noun phrase: "avoid any infection in the blisters on my
+    cheek" still names the blisters."""
+    return any(
+        cue.kind == "avoided" and cue.end <= finding.start and finding.start - cue.end <= scope
+        and not any(end.kind == "avoided_ends" and cue.end <= end.start < finding.start for end in cues)
+        for cue in cues)
+
+
 def inside_history(cue: Cue, cues: list[Cue]) -> bool:
     """A cue inside a history phrase ("jab" in "a flu jab years ago") is part of that phrase."""
     return cue.kind != "resolved_history" and any(
@@ -161,7 +184,7 @@ class ContextAnnotator:
     KINDS = ["negation", "post_negation", "pseudo", "terminators", "negation_doubt", "hypothetical",
              "generic", "other_person", "first_person", "treatment_target", "deictic",
              "treatment_reference", "resolved_history", "still_current", "happening_now", "asks_for_help",
-             "shows_self", "mild", "settled_after", "long_lasting", "arranges_treatment"]
+             "shows_self", "mild", "settled_after", "long_lasting", "arranges_treatment", "avoided", "avoided_ends"]
 
     def __init__(self, nlp: Language, rules_path: str) -> None:
         rules = read_yaml(Path(rules_path))
@@ -216,6 +239,8 @@ class ContextAnnotator:
         if any(c.kind == "negation" and c.end <= finding.start
                and finding.start - c.end <= self.negation_scope for c in in_clause):
             finding.modifiers.add("negated")
+        if avoided(finding, in_clause, self.negation_scope):
+            finding.modifiers.add("negated")
         if not negative_finding and any(c.kind == "post_negation" and c.start >= finding.end
                and c.start - finding.end <= self.post_negation_scope for c in in_clause):
             finding.modifiers.add("negated")
@@ -225,7 +250,7 @@ class ContextAnnotator:
             finding.modifiers.add("generic")
         if is_question(sentence):
             finding.modifiers.add("question")
-        if finding.treatment_goal and any(c.kind == "treatment_target" for c in in_sentence):
+        if finding.treatment_goal and wanted_treated(doc, sentence, in_sentence, near):
             finding.modifiers.add("treatment_target")
         kinds_in_sentence = {c.kind for c in in_sentence if not inside_history(c, in_sentence)}
         if "treatment_reference" in kinds_in_sentence:

@@ -702,3 +702,142 @@ VOCABULARY = [
 @pytest.mark.parametrize("text, expected", VOCABULARY)
 def test_vocabulary_of_drug_brand_condition_and_symptom_names(text, expected):
     assert screen(text).outcome == expected
+
+
+# The sixth probe round (2026-12-07): longer, forum-style messages with the report or the risk told in
+# passing. Each rule is tested here in other words than the probe that found it.
+SIXTH_ROUND = [
+    # batch 1
+    ("just found out our baby is on its way, can I still have my booster?", Outcome.HANDOFF),
+    ("Looking at scalp meso for my son, he's self-conscious about his hairline. He's 15, what would you recommend?",
+     Outcome.HANDOFF),  # a minor, with the treatment named in another sentence
+    ("I cannot tolerate novocaine, so is the treatment possible without it?", Outcome.HANDOFF),
+    ("I'm breastfeeding her every few hours, is lip meso ok?", Outcome.HANDOFF),  # the baby is no other person
+    ("I'm feeding her myself still, is lip meso ok?", Outcome.HANDOFF),
+    ("next thing I knew I was waking up on the ground outside", Outcome.EMERGENCY),  # a faint
+    ("then everything turned dark around the edges", Outcome.EMERGENCY),
+    ("my smile is slipping down on the right since this afternoon", Outcome.EMERGENCY),  # a stroke sign
+    ("since the jaw botox the left side won't lift when I grin", Outcome.HANDOFF),
+    ("Gave up breastfeeding eighteen months ago, can I book skin boosters?", Outcome.ANSWER_WITH_CAVEAT),
+    # a treatment goal asked about in the next sentence, the first naming no treatment
+    ("I've got pitted marks on my chin from years of picking. Would a meso course help smooth them?", Outcome.ANSWER),
+    ("I've got pitted marks on my chin since the meso. Would a peel help smooth them?", Outcome.HANDOFF),
+    # batch 2
+    ("I must say I take clopidogrel, is that ok for lip meso?", Outcome.HANDOFF),  # telling, not supposing
+    ("my puppy has a lump on his back, the vet is checking it", Outcome.OTHER_PERSON),  # a pet is no patient
+    ("my colleague got lumps from her meso, which made me wary of it", Outcome.OTHER_PERSON),
+    ("I can only see half of the page with my right eye", Outcome.EMERGENCY),  # part of the view missing
+    ("my mouth keeps pulling to the left when I talk since the chin jabs", Outcome.HANDOFF),
+    ("eye's been weepy since the tear trough meso", Outcome.HANDOFF),
+    ("brown specks have appeared where the needle went in", Outcome.HANDOFF),
+    # an adrenaline pen carried for an allergy is the allergy, not one being used
+    ("I've been prescribed an EpiPen for my nut allergy, is meso still possible?", Outcome.HANDOFF),
+    ("I used my epipen ten minutes ago", Outcome.EMERGENCY),
+    # batch 3
+    ("my periods are a week overdue and I'm booked in Friday", Outcome.HANDOFF),
+    ("sitting my A levels in June, can I get my skin done before prom?", Outcome.HANDOFF),  # likely under 18
+    ("still expressing for my son who was premature, is the booster safe?", Outcome.HANDOFF),
+    ("I'm feeding my daughter myself, is meso ok?", Outcome.HANDOFF),  # the child fed is no other person
+    ("I'm still breastfeeding my son, can I book?", Outcome.HANDOFF),
+    ("loads of hairs in the drain after every wash since the scalp sessions", Outcome.HANDOFF),
+    ("my parting has widened since starting hair meso", Outcome.HANDOFF),
+    ("my knees buckled in the car park just after the jabs", Outcome.EMERGENCY),  # a faint
+    ("I'm seeing two of the TV since my brow botox", Outcome.EMERGENCY),  # double vision
+    ("my left lid won't stay open properly since the forehead jabs", Outcome.HANDOFF),
+    ("my lip on the side she did is still numb", Outcome.HANDOFF),  # "she" is the practitioner
+    ("I'm hoping to avoid any bruising before my holiday, any tips?", Outcome.ANSWER),  # avoided: not there
+    ("how do I avoid any more bruising on my chin?", Outcome.HANDOFF),  # more of what is there
+    ("I'm trying to avoid scratching the itchy patches on my arm", Outcome.HANDOFF),  # avoided: the scratching
+    # the avoiding reaches only to the end of its noun phrase
+    ("how can I avoid any infection in the blisters on my cheek?", Outcome.HANDOFF),
+    ("I want to avoid any scarring from the open sore on my chin", Outcome.HANDOFF),
+    ("I was told to avoid aspirin but I take it for my heart", Outcome.HANDOFF),  # told to avoid: still taken
+    # batch 4
+    ("My partner and I are both booked for Saturday. He's on warfarin, I'm not on anything.", Outcome.HANDOFF),
+    ("I've had a metal taste since the vitamin jabs", Outcome.HANDOFF),
+    ("since the scalp session there's a fizzing sensation whenever I brush over it", Outcome.HANDOFF),  # a nerve
+    ("I keep seeing sparkles in my left eye since the temple injections", Outcome.EMERGENCY),
+    ("there's a shimmering zigzag at the edge of everything I look at", Outcome.EMERGENCY),
+    ("do you use flash for the before photos? my eyes are sensitive", Outcome.ANSWER),  # a camera flash
+    ("a little sting during it but gone within a few hours, lovely team", Outcome.ANSWER_WITH_CAVEAT),
+    ("I burn quite easily so what SPF should I use after the treatment?", Outcome.ANSWER),  # sunburn-prone skin
+    ("I hate the sting of needles, can you use numbing cream?", Outcome.ANSWER),  # the needle's sting disliked
+    # batch 5
+    ("I take a NOAC for my heart rhythm, is the scalp treatment ok?", Outcome.HANDOFF),
+    ("had my dating scan last week, all good, can I still come for my booster?", Outcome.HANDOFF),
+    ("my platelets have dropped again according to my last bloods", Outcome.HANDOFF),
+    ("she's in year 8 and desperate for skin boosters like mine", Outcome.HANDOFF),  # a minor, for them
+    ("on wegovy since spring, still ok for lipo jabs?", Outcome.HANDOFF),  # "still ok for": the writer's plan
+    ("my rheumatologist has me on oral steroids", Outcome.HANDOFF),
+    ("Has anyone had meso whilst on accutane? I'm halfway through my course.", Outcome.HANDOFF),
+    ("has anyone else had lumps come up weeks after their sessions?", Outcome.CLARIFY),  # "else": maybe theirs
+    ("Has anyone had bruising after meso?", Outcome.ANSWER_WITH_CAVEAT),  # a general question stays one
+    ("my lids have started to look saggy since the forehead jabs", Outcome.HANDOFF),
+    ("she said I looked as white as a ghost when I stood up after the session", Outcome.EMERGENCY),  # a faint
+    ("my speech feels thick since the jaw botox", Outcome.EMERGENCY),
+    ("my left eye won't shut fully since the brow jabs", Outcome.HANDOFF),
+    ("my GP says my blood pressure is spot on, so can I book?", Outcome.ANSWER),  # a result told as good
+    ("I've had these brown patches since my pregnancy, would meso lighten them?", Outcome.CLARIFY),  # no pregnancy now
+    # batch 6
+    ("I had radiation on my jaw last spring, is face meso ok?", Outcome.HANDOFF),
+    ("we're doing assisted conception at the moment, can I still have skin boosters?", Outcome.HANDOFF),
+    ("had laser resurfacing on my cheeks last week, can I do face meso on Friday?", Outcome.HANDOFF),
+    ("been on blood-thinning medication since my op", Outcome.HANDOFF),
+    ("my son's 16th is in May and he wants hair meso like mine", Outcome.HANDOFF),  # a coming birthday
+    ("I react badly to latex, do your nurses wear latex gloves?", Outcome.HANDOFF),
+    ("I can't take soya, is there any in the cocktail?", Outcome.HANDOFF),
+    ("im 28 weeks now, is scalp meso safe?", Outcome.HANDOFF),  # weeks of a pregnancy
+    ("I'm 6 weeks post op from my knee, can I book?", Outcome.ANSWER),  # weeks since something else
+    ("my grandad is 79 and would like to book the hair meso", Outcome.HANDOFF),
+    ("I've got a mechanical valve, is meso safe for me?", Outcome.HANDOFF),
+    ("my voice sounds muffled since the neck jabs", Outcome.EMERGENCY),
+    ("the mark is black in the middle now", Outcome.EMERGENCY),
+    ("everything sounded far away in the waiting room", Outcome.EMERGENCY),  # about to faint
+    ("I've had trouble finding my words since this afternoon", Outcome.EMERGENCY),
+    ("I can't find my words to say how happy I am!", Outcome.ANSWER),
+    ("whenever I swallow there's a tight feeling since the chin fat jabs", Outcome.EMERGENCY),
+    ("I keep coughing when I eat since the jawline meso", Outcome.EMERGENCY),
+    ("my scalp feels like sunburn since the session", Outcome.HANDOFF),
+    ("is postpartum hair loss something hair meso helps with?", Outcome.ANSWER),  # a treatment goal
+    ("my left nostril looks narrower since the nose meso", Outcome.HANDOFF),
+    ("I've got almost black hair, will the hair meso still work?", Outcome.ANSWER),
+    ("the clinic sounds far away from my house, is there a bus?", Outcome.ANSWER),
+    ("my mouth tastes metallic since the vitamin jabs", Outcome.HANDOFF),
+    ("the coffee in reception tastes of metal lol", Outcome.ANSWER),  # no mouth, no report
+    ("I love the zigzag pattern on your website", Outcome.ANSWER),  # zigzags only as seen
+    ("there's a blind spot when reversing into your car park", Outcome.ANSWER),
+    ("half of what I see on Instagram about meso is nonsense, is it really that good?", Outcome.ANSWER),
+    ("my eyes get watery in the wind, should I wear glasses after under eye meso?", Outcome.ANSWER),
+    ("the blind won't stay up in the treatment room", Outcome.ANSWER),
+    # look-alikes of the rules above, checked after the batches
+    ("my baby is on the way to nursery with her dad so I can come at 10", Outcome.ANSWER),  # a journey
+    ("I'm pregnant to be honest, can I still book?", Outcome.HANDOFF),  # the journey exception is not pregnancy's
+    ("I keep a curtain over my window so it's dark when I sleep after", Outcome.ANSWER),
+    ("my face looked like it was melting in the heat on the walk over, haha", Outcome.ANSWER),
+    ("I woke up and the floor was soaking from the leak, so I'm running late", Outcome.ANSWER),  # no faint
+    ("my legs go blotchy in the cold, is that ok for cellulite meso?", Outcome.HANDOFF),  # blotchy, not a faint
+    # a treatment named before the finding's sentence keeps a later "can anything fade them?" a report
+    ("Had meso on Monday. Now there are dark spots on my cheek. Can anything fade them?", Outcome.HANDOFF),
+]
+
+
+@pytest.mark.parametrize("text, expected", SIXTH_ROUND)
+def test_sixth_probe_round(text, expected):
+    if expected == Outcome.ANSWER and not screen_by_rules(text).findings:
+        # A look-alike the rules find nothing in: the learned opinion may still ask about it
+        # (clarify_when_rules_find_nothing), but never hand off or give the emergency line.
+        result = screen(text)
+        assert result.outcome in (Outcome.ANSWER, Outcome.CLARIFY) and not result.emergency_line
+    else:
+        assert screen(text).outcome == expected
+
+
+def test_someone_who_only_noticed_it_does_not_make_the_writers_problem_theirs():
+    # "my husband noticed" names an observer; the eyelid is the writer's (the rules alone asked).
+    assert screen_by_rules("my husband noticed my eyelid is drooping since the botox").outcome == Outcome.HANDOFF
+    assert screen_by_rules("my husband noticed his lips swelling after his meso").outcome == Outcome.OTHER_PERSON_EMERGENCY
+
+
+def test_a_parents_permission_counts_as_under_18_only_for_a_treatment():
+    assert screen("mum says I can have the skin boosters if I pay half").outcome == Outcome.HANDOFF
+    assert not screen_by_rules("my mum says I can borrow her car to get there").hands_off
