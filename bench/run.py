@@ -233,9 +233,7 @@ SCREENING_SETS = {"synthetic test (enforced by make test)": ROOT / "tests" / "sa
                   "synthetic blind (first-run figures in docs/benchmarks.md)": BENCH / "safety_blind.yml",
                   "real-text dev (tuned on)": ROOT / "tests" / "real_text" / "screening_dev.yml",
                   "real-text train pool (tuned on)": ROOT / "tests" / "real_text" / "screening_train.yml",
-                  "real-text test (never tuned on)": ROOT / "tests" / "real_text" / "screening_test.yml",
-                  "real-text fourth round (collected 2026-12-07, never tuned on)":
-                      ROOT / "tests" / "real_text" / "screening_round4.yml"}
+                  "real-text test (never tuned on)": ROOT / "tests" / "real_text" / "screening_test.yml"}
 DETECTORS: dict[str, Callable[[str], ScreenResult]] = {
     "combined": screen, "rules alone": screen_by_rules, "learned alone": screen_by_learned_opinion}
 

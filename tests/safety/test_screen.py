@@ -841,3 +841,18 @@ def test_someone_who_only_noticed_it_does_not_make_the_writers_problem_theirs():
 def test_a_parents_permission_counts_as_under_18_only_for_a_treatment():
     assert screen("mum says I can have the skin boosters if I pay half").outcome == Outcome.HANDOFF
     assert not screen_by_rules("my mum says I can borrow her car to get there").hands_off
+
+
+# The fourth real screening round (2026-12-07), once scored unseen and then added to the train pool:
+# its missed red flags and reports, each rule tested in other words than the message that showed it.
+@pytest.mark.parametrize("text, expected", [
+    ("since the jabs I'm barely able to breathe properly", Outcome.EMERGENCY),
+    ("I'm less able to swallow than yesterday since the botox", Outcome.EMERGENCY),
+    ("the nurse said the filler had blocked a vessel in my nose", Outcome.EMERGENCY),
+    ("my left eyelid keeps twitching since the forehead botox", Outcome.HANDOFF),
+    ("a little twitch started in my lower lid two days after the injections", Outcome.HANDOFF),
+    ("does botox stop eye twitching?", Outcome.ANSWER_WITH_CAVEAT),
+    ("is it normal for the eye to twitch after botox?", Outcome.ANSWER_WITH_CAVEAT),
+])
+def test_fourth_real_round_patterns(text, expected):
+    assert screen(text).outcome == expected
