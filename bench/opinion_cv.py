@@ -71,8 +71,9 @@ def nearest_neighbours(vectors: np.ndarray, labels: list[int]) -> Judge:
 
 
 # name -> (how it is fitted, whether the real train pool is fitted on too)
+IN_USE = "in use: logistic regression"
 CANDIDATES: dict[str, tuple[Callable[[np.ndarray, list[int]], Judge], bool]] = {
-    "in use: logistic regression": (logistic, False),
+    IN_USE: (logistic, False),
     "logistic regression, also fitted on the real train pool": (logistic, True),
     "RBF support-vector machine": (support_vectors, False),
     "10 nearest neighbours (cosine)": (nearest_neighbours, False),
@@ -177,14 +178,14 @@ def main() -> int:
         return np.array([vectors[text] for text in texts])
 
     messages = real_messages()
+    opinions = {name: out_of_fold_opinions(fit, with_pool, messages, embed)
+                for name, (fit, with_pool) in CANDIDATES.items()}
     date = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
     report = {"date": date, "machine": machine(), "messages": len(messages),
               "thresholds": {key: settings()[key] for key in
                              ("handoff", "clarify", "clarify_when_rules_find_nothing", "emergency")},
-              "candidates": {name: score(out_of_fold_opinions(fit, with_pool, messages, embed), messages)
-                             for name, (fit, with_pool) in CANDIDATES.items()}}
-    in_use = out_of_fold_opinions(logistic, False, messages, embed)
-    report["question_thresholds"] = question_thresholds(in_use, messages)
+              "candidates": {name: score(judged, messages) for name, judged in opinions.items()},
+              "question_thresholds": question_thresholds(opinions[IN_USE], messages)}
     write_report(BENCH / "reports" / f"opinion-{date}", report, markdown(report))
     print(markdown(report))
     return 0

@@ -238,14 +238,20 @@ DETECTORS: dict[str, Callable[[str], ScreenResult]] = {
     "combined": screen, "rules alone": screen_by_rules, "learned alone": screen_by_learned_opinion}
 
 
-ISSUE_TABLE_HEADER = ("| side effects handed off | contraindications handed off | red flags with emergency line "
-                      "| general questions escalated | resolved history escalated | all look-alikes escalated "
-                      "| reports handed off or asked |")
+ISSUE_TABLE_COLUMNS = ("side effects handed off", "contraindications handed off", "red flags with emergency line",
+                       "general questions escalated", "resolved history escalated", "all look-alikes escalated",
+                       "reports handed off or asked")
+
+
+def issue_table_head(*leading: str) -> list[str]:
+    """A markdown table's header and separator rows: the `leading` columns, then issue_table's."""
+    columns = (*leading, *ISSUE_TABLE_COLUMNS)
+    return ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
 
 
 def issue_table(report: Any) -> dict[str, Any]:
     """The five figures of issue 12, from one screening report, and two more: all look-alikes, and
-    the reports that were at least asked about (ISSUE_TABLE_HEADER names them in order)."""
+    the reports that were at least asked about (ISSUE_TABLE_COLUMNS names them in order)."""
     return {
         "side_effect_reports_handed_off": round(report.recall("side_effect"), 4),
         "contraindications_handed_off": round(report.recall("contraindication"), 4),
@@ -354,7 +360,7 @@ def markdown(report: dict[str, Any], concurrency: int) -> str:
             + ", ".join(f"{c} {v}" for c, v in result["false_escalation_by_category"].items())
             + f"); clarification rate {result['clarification_rate']}; screen latency p50 / p95 "
             + f"{result['screen_latency_ms']['p50']} / {result['screen_latency_ms']['p95']} ms.", "",
-            "| detector " + ISSUE_TABLE_HEADER, "|---|---|---|---|---|---|---|---|"]
+            *issue_table_head("detector")]
         lines += [f"| {detector} | " + " | ".join(str(v) for v in table.values()) + " |"
                   for detector, table in result["issue_table"].items()]
         lines.append("")

@@ -11,9 +11,9 @@ from typing import Any
 
 from bench.run import (
     BENCH,
-    ISSUE_TABLE_HEADER,
     SPLIT_NAMES,
     held_out_scores,
+    issue_table_head,
     machine,
     real_question_row,
     real_questions,
@@ -36,7 +36,7 @@ def markdown(report: dict[str, Any]) -> str:
              "| … incl. after a choice | asked to choose |", "|---|---|---|---|---|---|"]
     for split, real in report["real_questions"].items():
         lines.append(real_question_row(SPLIT_NAMES[split], real))
-    lines += ["", "| screening set | detector " + ISSUE_TABLE_HEADER, "|---|---|---|---|---|---|---|---|---|"]
+    lines += ["", *issue_table_head("screening set", "detector")]
     for name, result in report["safety"].items():
         for detector, table in result.get("issue_table", {}).items():
             lines.append(f"| {name} ({result['messages']}) | {detector} | " + " | ".join(map(str, table.values())) + " |")

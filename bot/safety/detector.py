@@ -237,9 +237,8 @@ class ContextAnnotator:
         in_clause = [cue for cue in near if cue.start >= clause_start and cue.end <= clause_end]
         in_sentence = [cue for cue in near if cue.start >= sentence.start and cue.end <= sentence.end]
         if any(c.kind == "negation" and c.end <= finding.start
-               and finding.start - c.end <= self.negation_scope for c in in_clause):
-            finding.modifiers.add("negated")
-        if avoided(finding, in_clause, self.negation_scope):
+               and finding.start - c.end <= self.negation_scope for c in in_clause) \
+                or avoided(finding, in_clause, self.negation_scope):
             finding.modifiers.add("negated")
         if not negative_finding and any(c.kind == "post_negation" and c.start >= finding.end
                and c.start - finding.end <= self.post_negation_scope for c in in_clause):
