@@ -184,7 +184,7 @@ def decide(analysis: Analysis) -> ScreenResult:
     )
 
 
-def learned_outcome(opinion: Opinion, rules_found_nothing: bool = False) -> Outcome:
+def learned_outcome(opinion: Opinion, rules_found_nothing: bool) -> Outcome:
     """What the learned second opinion alone would do (thresholds in learned.yml). Where the rules
     found no symptom or condition word at all, a lower probability is enough to ask "Is this
     happening to you now?": the message may name a problem in words the lexicon lacks. Where they

@@ -30,7 +30,7 @@ def explain(text: str) -> dict[str, Any]:
         ],
         "rules": summary(rules),
         "learned": {"handoff": round(opinion.handoff, 3), "emergency": round(opinion.emergency, 3),
-                    "outcome_alone": learned_outcome(opinion).name},
+                    "outcome_alone": learned_outcome(opinion, rules_found_nothing=not rules.findings).name},
         "combined": summary(combine(rules, opinion)),
     }
 

@@ -36,3 +36,11 @@ def test_the_command_line_prints_json_for_odd_input():
     completed = subprocess.run([sys.executable, "-m", "bot.safety", "explain", message, "--json"],
                                cwd=ROOT, capture_output=True, text=True, check=True)
     assert json.loads(completed.stdout)["message"] == message
+
+
+def test_the_learned_opinion_alone_is_judged_as_combine_judges_it():
+    """Where the rules find nothing, the learned opinion's own question threshold applies in the
+    explanation too, so "learned -> …" never disagrees with what the combination did."""
+    explanation = explain("my dark circles look worse in this light")
+    assert explanation["findings"] == []
+    assert explanation["learned"]["outcome_alone"] == explanation["combined"]["outcome"] == "CLARIFY"
