@@ -125,6 +125,21 @@ class RedisTicketLockStore(AtomicTickets, RedisLockStore):
         return self.red.transaction(transaction, key, value_from_callable=True)
 
 
+def switch_to_wal(connection: sqlite3.Connection, seconds: float = 30.0) -> None:
+    """Puts the database file in WAL mode. When two Sanic workers start at once on a new file, both
+    ask; SQLite answers one of them "database is locked" at once, without waiting out the busy
+    timeout, and that worker failed to start. So the loser asks again until the winner is done."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class SQLiteLockStore(AtomicTickets):
     def __init__(self, endpoint_config: EndpointConfig) -> None:
         self.path = Path(endpoint_config.kwargs.get("db", "var/locks.db"))
@@ -141,7 +156,7 @@ class SQLiteLockStore(AtomicTickets):
         fork). Each worker serves requests on one event-loop thread."""
         if self._cached_connection is None or self._connection_pid != os.getpid():
             connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            connection.execute("PRAGMA journal_mode=WAL")
+            switch_to_wal(connection)
             connection.execute("PRAGMA synchronous=NORMAL")
             self._cached_connection, self._connection_pid = connection, os.getpid()
         return self._cached_connection

@@ -89,3 +89,27 @@ def test_a_waiter_whose_ticket_is_gone_fails_instead_of_waiting_forever():
 
     with pytest.raises(LockError):
         asyncio.run(asyncio.wait_for(wait(), 3))
+
+
+def open_store_at(path: str, ready, errors) -> None:
+    ready.wait()
+    try:
+        store(Path(path))
+    except Exception as error:  # noqa: BLE001 - reported to the test, which fails on it
+        errors.put(repr(error))
+
+
+def test_workers_starting_at_once_on_a_new_database_all_open_it(tmp_path):
+    """Sanic forks its workers together and each creates the lock store; on a new file they all
+    switch it to WAL at once, and none may fail with "database is locked"."""
+    context = multiprocessing.get_context("fork")
+    errors = context.Queue()
+    for attempt in range(5):
+        ready = context.Barrier(6)
+        path = str(tmp_path / f"locks{attempt}.db")
+        workers = [context.Process(target=open_store_at, args=(path, ready, errors)) for _ in range(6)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=60)
+    assert errors.empty(), errors.get()
