@@ -856,3 +856,29 @@ def test_a_parents_permission_counts_as_under_18_only_for_a_treatment():
 ])
 def test_fourth_real_round_patterns(text, expected):
     assert screen(text).outcome == expected
+
+
+# Look-alikes from the real-text dev data and pool (2026-12-07), each rule in other words than the
+# message that showed it, beside a nearby report in the same pattern that must still be handed off.
+def test_what_has_stopped_happening_is_no_report():
+    assert screen_by_rules("my husband had stopped getting migraines until his botox wore off").outcome == Outcome.ANSWER
+    assert not screen("my husband had stopped getting migraines until his botox wore off").hands_off
+    assert screen("I stopped getting headaches after the botox but my eyelid has drooped since").outcome == Outcome.HANDOFF
+
+
+def test_look_as_a_noun_is_no_sign_that_someone_elses_problem_is_happening_now():
+    text = "my cousin was bruised for days after her lip filler and hated the look of it"
+    assert screen_by_rules(text).outcome == Outcome.OTHER_PERSON and not screen(text).hands_off
+    assert screen("my cousin had lip filler and her lips look bruised and swollen now").hands_off
+
+
+def test_a_mild_sting_told_as_fleeting_beside_good_results_is_answered_with_the_offer():
+    text = "the needles sting a little, but the sting is fleeting and the results are great"
+    assert screen_by_rules(text).outcome == Outcome.ANSWER_WITH_CAVEAT and not screen(text).hands_off
+    assert screen("the jabs hurt a bit but the results are amazing and my cheek is sore today").outcome == Outcome.HANDOFF
+
+
+def test_a_mild_effect_that_always_quickly_goes_is_answered_with_the_offer():
+    text = "I get a little redness after each session, which quickly disappears"
+    assert screen_by_rules(text).outcome == Outcome.ANSWER_WITH_CAVEAT and not screen(text).hands_off
+    assert screen("I get a little redness after each session, which quickly disappears but keeps coming back").hands_off
