@@ -860,16 +860,11 @@ def test_fourth_real_round_patterns(text, expected):
 
 # Look-alikes from the real-text dev data and pool (2026-12-07), each rule in other words than the
 # message that showed it, beside a nearby report in the same pattern that must still be handed off.
-def test_what_has_stopped_happening_is_no_report():
-    assert screen_by_rules("my husband had stopped getting migraines until his botox wore off").outcome == Outcome.ANSWER
-    assert not screen("my husband had stopped getting migraines until his botox wore off").hands_off
-    assert screen("I stopped getting headaches after the botox but my eyelid has drooped since").outcome == Outcome.HANDOFF
-
-
-def test_look_as_a_noun_is_no_sign_that_someone_elses_problem_is_happening_now():
-    text = "my cousin was bruised for days after her lip filler and hated the look of it"
+def test_the_look_of_a_result_is_no_sign_that_someone_elses_problem_is_happening_now():
+    text = "my cousin was bruised for days after her lip filler and hated the fake look of it"
     assert screen_by_rules(text).outcome == Outcome.OTHER_PERSON and not screen(text).hands_off
     assert screen("my cousin had lip filler and her lips look bruised and swollen now").hands_off
+    assert screen("my mum had meso, she hates the look of the bruising on her cheek").hands_off
 
 
 def test_a_mild_sting_told_as_fleeting_beside_good_results_is_answered_with_the_offer():
