@@ -172,6 +172,11 @@ def avoided(finding: Mention, cues: list[Cue], scope: int) -> bool:
         for cue in cues)
 
 
+# "stopped getting headaches", "stopped getting any migraines": the words a `ceased` cue may have
+# between it and the finding it negates.
+CEASED_SCOPE = 1
+
+
 def inside_history(cue: Cue, cues: list[Cue]) -> bool:
     """A cue inside a history phrase ("jab" in "a flu jab years ago") is part of that phrase."""
     return cue.kind != "resolved_history" and any(
@@ -184,7 +189,8 @@ class ContextAnnotator:
     KINDS = ["negation", "post_negation", "pseudo", "terminators", "negation_doubt", "hypothetical",
              "generic", "other_person", "first_person", "treatment_target", "deictic",
              "treatment_reference", "resolved_history", "still_current", "happening_now", "asks_for_help",
-             "shows_self", "mild", "settled_after", "long_lasting", "arranges_treatment", "avoided", "avoided_ends"]
+             "shows_self", "mild", "settled_after", "long_lasting", "arranges_treatment", "avoided", "avoided_ends",
+             "ceased"]
 
     def __init__(self, nlp: Language, rules_path: str) -> None:
         rules = read_yaml(Path(rules_path))
@@ -238,7 +244,8 @@ class ContextAnnotator:
         in_sentence = [cue for cue in near if cue.start >= sentence.start and cue.end <= sentence.end]
         if any(c.kind == "negation" and c.end <= finding.start
                and finding.start - c.end <= self.negation_scope for c in in_clause) \
-                or avoided(finding, in_clause, self.negation_scope):
+                or avoided(finding, in_clause, self.negation_scope) \
+                or any(c.kind == "ceased" and c.end <= finding.start <= c.end + CEASED_SCOPE for c in in_clause):
             finding.modifiers.add("negated")
         if not negative_finding and any(c.kind == "post_negation" and c.start >= finding.end
                and c.start - finding.end <= self.post_negation_scope for c in in_clause):

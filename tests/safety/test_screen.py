@@ -860,6 +860,14 @@ def test_fourth_real_round_patterns(text, expected):
 
 # Look-alikes from the real-text dev data and pool (2026-12-07), each rule in other words than the
 # message that showed it, beside a nearby report in the same pattern that must still be handed off.
+def test_what_has_stopped_happening_is_no_report():
+    text = "my husband had stopped getting migraines until his botox wore off"
+    assert screen_by_rules(text).outcome == Outcome.ANSWER and not screen(text).hands_off
+    assert screen("I stopped getting headaches after the botox but my eyelid has drooped since").outcome == Outcome.HANDOFF
+    # It reaches only the finding right after it, never past a comma.
+    assert screen("my lip stopped getting blood, it's white").outcome == Outcome.EMERGENCY
+
+
 def test_the_look_of_a_result_is_no_sign_that_someone_elses_problem_is_happening_now():
     text = "my cousin was bruised for days after her lip filler and hated the fake look of it"
     assert screen_by_rules(text).outcome == Outcome.OTHER_PERSON and not screen(text).hands_off
