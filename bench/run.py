@@ -158,10 +158,12 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-REAL_QUESTIONS = {split: ROOT / "tests" / "real_text" / f"questions_{split}.yml" for split in ("dev", "test", "round4")}
+REAL_QUESTIONS = {split: ROOT / "tests" / "real_text" / f"questions_{split}.yml"
+                  for split in ("dev", "test", "round4", "round5")}
 # How the reports name each split: dev is trained on (tools/real_questions_nlu.py), test never.
 SPLIT_NAMES = {"dev": "dev (trained on)", "test": "test (never tuned on)",
-               "round4": "fourth round (collected 2026-12-07, never trained or tuned on)"}
+               "round4": "fourth round (collected 2026-12-07, never trained or tuned on)",
+               "round5": "fifth round (collected 2026-12-07, not trained on)"}
 
 
 def real_question_row(label: str, real: dict[str, Any]) -> str:
