@@ -163,7 +163,7 @@ REAL_QUESTIONS = {split: ROOT / "tests" / "real_text" / f"questions_{split}.yml"
 # How the reports name each split: dev is trained on (tools/real_questions_nlu.py), test never.
 SPLIT_NAMES = {"dev": "dev (trained on)", "test": "test (never tuned on)",
                "round4": "fourth round (collected 2026-12-07, never trained or tuned on)",
-               "round5": "fifth round (collected 2026-12-07, not trained on)"}
+               "round5": "fifth round (collected 2026-12-07, trained on since)"}
 
 
 def real_question_row(label: str, real: dict[str, Any]) -> str:
