@@ -885,3 +885,18 @@ def test_a_mild_effect_that_always_quickly_goes_is_answered_with_the_offer():
     text = "I get a little redness after each session, which quickly disappears"
     assert screen_by_rules(text).outcome == Outcome.ANSWER_WITH_CAVEAT and not screen(text).hands_off
     assert screen("I get a little redness after each session, which quickly disappears but keeps coming back").hands_off
+
+
+# The seventh real screening round (2026-12-07), scored unseen and then added to the train pool: the
+# words of its missed reports, each tested in other words than the message that showed it.
+@pytest.mark.parametrize("text, expected", [
+    ("since the jabs I've had visual changes in my left eye", Outcome.EMERGENCY),
+    ("a visual disturbance started an hour after my forehead botox", Outcome.EMERGENCY),
+    ("I've had generalized weakness all week since my botox", Outcome.HANDOFF),
+    ("weak all over and tired since the second round of injections", Outcome.HANDOFF),
+    ("my cheeks look splotchy and purple since the filler yesterday", Outcome.EMERGENCY),
+    ("my face went splotchy after the meso this morning", Outcome.HANDOFF),
+    ("is general weakness a side effect of botox?", Outcome.ANSWER_WITH_CAVEAT),
+])
+def test_seventh_real_round_patterns(text, expected):
+    assert screen(text).outcome == expected
