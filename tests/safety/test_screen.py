@@ -897,6 +897,8 @@ def test_a_mild_effect_that_always_quickly_goes_is_answered_with_the_offer():
     ("my cheeks look splotchy and purple since the filler yesterday", Outcome.EMERGENCY),
     ("my face went splotchy after the meso this morning", Outcome.HANDOFF),
     ("is general weakness a side effect of botox?", Outcome.ANSWER_WITH_CAVEAT),
+    ("took a piriton an hour ago, hoping it goes down by tonight", Outcome.HANDOFF),
+    ("how long until the swelling goes down usually?", Outcome.ANSWER_WITH_CAVEAT),
 ])
 def test_seventh_real_round_patterns(text, expected):
     assert screen(text).outcome == expected
