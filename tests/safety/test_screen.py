@@ -902,3 +902,16 @@ def test_a_mild_effect_that_always_quickly_goes_is_answered_with_the_offer():
 ])
 def test_seventh_real_round_patterns(text, expected):
     assert screen(text).outcome == expected
+
+
+# Probes in our own words (2026-12-07) while reviewing the look-alike rules: feeling and periods that
+# have stopped were no finding at all.
+@pytest.mark.parametrize("text, expected", [
+    ("she stopped getting feeling in her lip after the filler", Outcome.HANDOFF),
+    ("I lost the feeling in my chin two days ago after the jabs", Outcome.HANDOFF),
+    ("I stopped getting my period since the lipo injections", Outcome.HANDOFF),
+    ("I haven't had my period for 6 weeks, can I still come on Friday?", Outcome.HANDOFF),
+    ("my periods stopped years ago with menopause, can I have meso?", Outcome.ANSWER),
+])
+def test_feeling_or_a_period_that_has_stopped_is_found(text, expected):
+    assert screen(text).outcome == expected
