@@ -2,8 +2,8 @@
 (tests/real_text/questions_train.yml), the fifth round (questions_round5.yml, scored unseen first)
 and the DEV split (tests/real_text/questions_dev.yml).
 
-Both hold questions real people wrote, with their sources; the pool comes from pages in neither
-split. They teach NLU how patients phrase things. The TEST split is never read here. Since the dev
+All three hold questions real people wrote, with their sources; the pool and the fifth round come
+from pages in neither split. They teach NLU how patients phrase things. The TEST split is never read here. Since the dev
 split is trained on too (from 2026-12-07), its figure in `make bench` is a training figure, not an
 estimate; the test split is the only honest one. An item marked `unsure`
 is left out (its label is a judgement call), and so is any text that is also in the synthetic

@@ -177,6 +177,12 @@ def avoided(finding: Mention, cues: list[Cue], scope: int) -> bool:
 CEASED_SCOPE = 1
 
 
+def ceased(finding: Mention, cues: list[Cue]) -> bool:
+    """What has stopped happening ("stopped getting headaches") is not there. Only the finding right
+    after the cue: "my lip stopped getting blood, it's white" still names the white lip."""
+    return any(c.kind == "ceased" and c.end <= finding.start <= c.end + CEASED_SCOPE for c in cues)
+
+
 def inside_history(cue: Cue, cues: list[Cue]) -> bool:
     """A cue inside a history phrase ("jab" in "a flu jab years ago") is part of that phrase."""
     return cue.kind != "resolved_history" and any(
@@ -242,10 +248,9 @@ class ContextAnnotator:
         negative_finding = any(cue.kind == "negation" and overlaps(cue, finding) for cue in cues)
         in_clause = [cue for cue in near if cue.start >= clause_start and cue.end <= clause_end]
         in_sentence = [cue for cue in near if cue.start >= sentence.start and cue.end <= sentence.end]
-        if any(c.kind == "negation" and c.end <= finding.start
-               and finding.start - c.end <= self.negation_scope for c in in_clause) \
-                or avoided(finding, in_clause, self.negation_scope) \
-                or any(c.kind == "ceased" and c.end <= finding.start <= c.end + CEASED_SCOPE for c in in_clause):
+        negated = any(c.kind == "negation" and c.end <= finding.start
+                      and finding.start - c.end <= self.negation_scope for c in in_clause)
+        if negated or avoided(finding, in_clause, self.negation_scope) or ceased(finding, in_clause):
             finding.modifiers.add("negated")
         if not negative_finding and any(c.kind == "post_negation" and c.start >= finding.end
                and c.start - finding.end <= self.post_negation_scope for c in in_clause):

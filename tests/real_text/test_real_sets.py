@@ -17,13 +17,26 @@ def items(name: str) -> list[dict]:
     return yaml.safe_load((HERE / name).read_text(encoding="utf-8"))
 
 
-def test_questions_are_at_least_300_with_sources_and_known_labels():
-    questions = items("questions_dev.yml") + items("questions_test.yml")
-    assert len(questions) >= 300
+def assert_sourced_and_labelled(questions: list[dict]) -> None:
     for question in questions:
         assert question["url"].startswith("http"), question["text"]
         assert question["label"] == "not_covered" or question["label"] in DOMAIN_INTENTS, question
         assert set(question.get("also", [])) <= DOMAIN_INTENTS, question
+
+
+def assert_no_shared_page_or_text(extra: list[dict], others: list[dict]) -> None:
+    assert not {canonical(i["url"]) for i in extra} & {canonical(i["url"]) for i in others}
+    assert not {i["text"].strip().lower() for i in extra} & {i["text"].strip().lower() for i in others}
+
+
+def training_text() -> str:
+    return "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "data").rglob("*.yml"))
+
+
+def test_questions_are_at_least_300_with_sources_and_known_labels():
+    questions = items("questions_dev.yml") + items("questions_test.yml")
+    assert len(questions) >= 300
+    assert_sourced_and_labelled(questions)
 
 
 def test_screening_messages_are_at_least_150_with_sources_and_labels():
@@ -44,8 +57,8 @@ def test_the_test_splits_hold_at_least_half_and_share_no_source_page_with_dev():
 def test_nothing_is_fitted_on_a_test_split():
     fitted_on = learned_settings()["screening_sets"]
     assert not [name for name in fitted_on if name.endswith("_test.yml")]
-    training_text = "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "data").rglob("*.yml"))
-    leaked = [q["text"] for q in items("questions_test.yml") if f"- {q['text']}\n" in training_text]
+    trained = training_text()
+    leaked = [q["text"] for q in items("questions_test.yml") if f"- {q['text']}\n" in trained]
     assert leaked == []
 
 
@@ -60,9 +73,7 @@ def test_the_train_pools_share_no_page_and_no_text_with_either_split():
         labels = DOMAIN_INTENTS | {"not_covered"} if kind == "questions" else SCREEN_LABELS
         for message in pool:
             assert message["url"].startswith("http") and message["label"] in labels, message["text"]
-        held = items(f"{kind}_dev.yml") + items(f"{kind}_test.yml")
-        assert not {canonical(i["url"]) for i in pool} & {canonical(i["url"]) for i in held}
-        assert not {i["text"].strip().lower() for i in pool} & {i["text"].strip().lower() for i in held}
+        assert_no_shared_page_or_text(pool, items(f"{kind}_dev.yml") + items(f"{kind}_test.yml"))
 
 
 def test_the_untrained_fourth_round_shares_no_page_and_no_text_with_any_other_set():
@@ -76,10 +87,9 @@ def test_the_untrained_fourth_round_shares_no_page_and_no_text_with_any_other_se
         assert message["url"].startswith("http") and message["label"] in DOMAIN_INTENTS | {"not_covered"}, message
     held = [i for other in ("questions_dev.yml", "questions_test.yml", "questions_train.yml", "questions_round5.yml",
                             "screening_dev.yml", "screening_test.yml", "screening_train.yml") for i in items(other)]
-    assert not {canonical(i["url"]) for i in extra} & {canonical(i["url"]) for i in held}
-    assert not {i["text"].strip().lower() for i in extra} & {i["text"].strip().lower() for i in held}
-    training_text = "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "data").rglob("*.yml"))
-    assert [m["text"] for m in extra if f"- {m['text']}\n" in training_text] == []
+    assert_no_shared_page_or_text(extra, held)
+    trained = training_text()
+    assert [m["text"] for m in extra if f"- {m['text']}\n" in trained] == []
     assert f"tests/real_text/{name}" not in learned_settings()["screening_sets"]
 
 
@@ -88,13 +98,9 @@ def test_the_fifth_round_shares_no_page_and_no_text_with_any_other_question_set(
     leaves the test split and the fourth round unseen."""
     fifth = items("questions_round5.yml")
     assert len(fifth) >= 50
-    for question in fifth:
-        assert question["url"].startswith("http"), question["text"]
-        assert question["label"] == "not_covered" or question["label"] in DOMAIN_INTENTS, question
-        assert set(question.get("also", [])) <= DOMAIN_INTENTS, question
-    others = [i for name in ("questions_dev.yml", "questions_test.yml", "questions_train.yml") for i in items(name)]
-    assert not {canonical(i["url"]) for i in fifth} & {canonical(i["url"]) for i in others}
-    assert not {i["text"].strip().lower() for i in fifth} & {i["text"].strip().lower() for i in others}
+    assert_sourced_and_labelled(fifth)
+    assert_no_shared_page_or_text(
+        fifth, [i for name in ("questions_dev.yml", "questions_test.yml", "questions_train.yml") for i in items(name)])
 
 
 def canonical(url: str) -> str:
