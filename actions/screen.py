@@ -33,7 +33,16 @@ from bot.replies import (
 )
 from bot.safety import Opinion, screen
 from bot.safety.learned import PARSE_DATA_KEY
-from bot.triage import PENDING_INTENT, PENDING_TEXT, PENDING_TOPICS, HandoffNeed, Plan, Turn, triage
+from bot.triage import (
+    PENDING_INTENT,
+    PENDING_OPINION,
+    PENDING_TEXT,
+    PENDING_TOPICS,
+    HandoffNeed,
+    Plan,
+    Turn,
+    triage,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +72,7 @@ class ActionScreenMessage(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         turn = read_turn(tracker)
-        opinion = Opinion.from_dict(tracker.latest_message.get(PARSE_DATA_KEY))  # formed by Rasa's NLU
-        plan = triage(turn, screen(turn.text, opinion), screen=screen, responses=domain_response_names())
+        plan = triage(turn, screen(turn.text, turn.opinion), screen=screen, responses=domain_response_names())
         return await carry_out(plan, turn, dispatcher, load_profile())
 
 
@@ -78,8 +86,10 @@ def read_turn(tracker: Tracker) -> Turn:
         text=latest.get("text") or "",
         intent=(latest.get("intent") or {}).get("name"),
         ranking=ranking,
+        opinion=Opinion.from_dict(latest.get(PARSE_DATA_KEY)),  # formed by Rasa's NLU
         pending_text=tracker.get_slot(PENDING_TEXT),
         pending_intent=tracker.get_slot(PENDING_INTENT),
+        pending_opinion=Opinion.from_text(tracker.get_slot(PENDING_OPINION)),
         offered_topics=tuple((tracker.get_slot(PENDING_TOPICS) or "").split()),
         last_bot_action=last_bot_action(tracker.events),
     )

@@ -19,13 +19,16 @@ from typing import Callable, Collection
 from bot.kinds import Finding, Reason, Severity
 from bot.language.clarify import FALLBACK, chosen_topic, reply_for
 from bot.replies import yes_or_no
-from bot.safety import Outcome, ScreenResult
+from bot.safety import Opinion, Outcome, ScreenResult
 
 PENDING_TEXT = "screen_pending_text"  # "Is this happening to you now?" is waiting for yes or no
 PENDING_INTENT = "screen_pending_intent"
+# The learned opinion Rasa's NLU formed of that message, kept so that re-screening it needs no
+# sentence encoder in the action server (Opinion.as_text).
+PENDING_OPINION = "screen_pending_opinion"
 PENDING_TOPICS = "screen_pending_topics"  # "Did you mean: A or B?" is waiting for a choice
 OFFER_HUMAN = "utter_offer_human"
-CLEAR_PENDING = ((PENDING_TEXT, None), (PENDING_INTENT, None))
+CLEAR_PENDING = ((PENDING_TEXT, None), (PENDING_INTENT, None), (PENDING_OPINION, None))
 
 # The lines said before the FAQ answer, by what the screen decided (keys of safety_messages.yml).
 ANSWER_LINES = {
@@ -45,8 +48,10 @@ class Turn:
     text: str
     intent: str | None
     ranking: tuple[tuple[str, float], ...] = ()  # NLU's ranking, best first, before any fallback
+    opinion: Opinion | None = None  # the learned opinion of `text`, when NLU formed one
     pending_text: str | None = None
     pending_intent: str | None = None
+    pending_opinion: Opinion | None = None
     offered_topics: tuple[str, ...] = ()
     last_bot_action: str | None = None
 
@@ -88,11 +93,13 @@ class Plan:
         return self.handoff is not None
 
 
-def triage(
-    turn: Turn, screened: ScreenResult, *, screen: Callable[[str], ScreenResult], responses: Collection[str]
-) -> Plan:
-    """`screened` is the screen's result for `turn.text`; `screen` re-reads an earlier message when
-    the patient says it is happening to them now; `responses` are the domain's response names."""
+Screen = Callable[[str, "Opinion | None"], ScreenResult]
+
+
+def triage(turn: Turn, screened: ScreenResult, *, screen: Screen, responses: Collection[str]) -> Plan:
+    """`screened` is the screen's result for `turn.text`; `screen` re-reads an earlier message
+    (with its learned opinion, when known) when the patient says it is happening to them now;
+    `responses` are the domain's response names."""
     clear = CLEAR_PENDING if turn.pending_text else ()
     if screened.outcome == Outcome.EMERGENCY:
         return screen_plan(turn, screened, clear)
@@ -121,16 +128,15 @@ def screen_plan(turn: Turn, screened: ScreenResult, clear: tuple[tuple[str, None
         return Plan(lines=line, handoff=need, slots=CLEAR_PENDING)
     if outcome == Outcome.CLARIFY:
         return Plan(lines=("emergency_info",) if screened.emergency_line else (), ask_happening_now=True,
-                    slots=((PENDING_TEXT, turn.text), (PENDING_INTENT, turn.intent)), stop=True)
+                    slots=((PENDING_TEXT, turn.text), (PENDING_INTENT, turn.intent),
+                           (PENDING_OPINION, turn.opinion.as_text() if turn.opinion else None)), stop=True)
     return Plan(lines=ANSWER_LINES.get(outcome, ()), slots=clear)
 
 
-def answer_to_clarification(
-    turn: Turn, happening_now: bool, screen: Callable[[str], ScreenResult], responses: Collection[str]
-) -> Plan:
+def answer_to_clarification(turn: Turn, happening_now: bool, screen: Screen, responses: Collection[str]) -> Plan:
     earlier = turn.pending_text or ""
     if happening_now:
-        need = personal_need(screen(earlier), earlier)
+        need = personal_need(screen(earlier, turn.pending_opinion), earlier)
         return Plan(lines=("emergency",) if need.severity == Severity.emergency else (), handoff=need,
                     slots=CLEAR_PENDING)
     answer = f"utter_{turn.pending_intent}"

@@ -21,7 +21,9 @@ from bot.handoff.migrate import upgrade_database  # noqa: E402
 from bot.handoff.store import default_database_url  # noqa: E402
 from bot.handoff.worker import start_worker  # noqa: E402
 from bot.profile import load_profile  # noqa: E402
+from bot.safety import warm_up  # noqa: E402
 
 upgrade_database(default_database_url())  # at start-up, once, before any turn opens the ticket store
 start_worker(lambda: load_profile().name)  # staff notifications and the spool, outside the patients' turns
+warm_up()  # the safety screen's rules and learned opinion, before the first patient's turn
 main()

@@ -5,7 +5,7 @@ cues kept as YAML data) and a learned second opinion on the message's meaning (l
 decision.combine() lets either raise the outcome and neither lower it.
 """
 
-from bot.safety.decision import Outcome, ScreenResult, combine, decide, learned_result
+from bot.safety.decision import Outcome, ScreenResult, combine, decide, learned_result, timing_words
 from bot.safety.detector import analyse
 from bot.safety.learned import Opinion, learned_screen
 
@@ -27,4 +27,12 @@ def screen(text: str, opinion: Opinion | None = None) -> ScreenResult:
     return combine(rules, opinion if opinion is not None else learned_screen().opinion(text or ""))
 
 
-__all__ = ["Opinion", "Outcome", "ScreenResult", "screen", "screen_by_learned_opinion", "screen_by_rules"]
+def warm_up() -> None:
+    """Load the rules now rather than inside the first patient's turn, which would otherwise pay
+    for reading and compiling them. The learned opinion stays unloaded: Rasa's NLU forms it
+    (actions only need the encoder for a message that has none), and it costs about 500 MiB."""
+    screen_by_rules("Hello")
+    timing_words()
+
+
+__all__ = ["Opinion", "Outcome", "ScreenResult", "screen", "screen_by_learned_opinion", "screen_by_rules", "warm_up"]

@@ -74,6 +74,25 @@ def word_pattern(expression: str) -> dict[str, Any]:
     return {"LOWER": {"REGEX": f"^(?:{expression})$"}}
 
 
+def any_of(expressions: Iterable[str]) -> str:
+    """One regular expression matching what any of `expressions` matches."""
+    return "|".join(f"(?:{expression})" for expression in expressions)
+
+
+def near_patterns(pairs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """A word of `first` and one of `second` at most `window` words apart (either order unless
+    the pair is `ordered`)."""
+    patterns = []
+    for pair in pairs:
+        first = word_pattern("|".join(pair["first"]))
+        second = word_pattern("|".join(pair["second"]))
+        gap = [{"OP": "?"}] * (int(pair.get("window", 4)) - 1)
+        patterns.append([first, *gap, second])
+        if not pair.get("ordered"):
+            patterns.append([second, *gap, first])
+    return patterns
+
+
 def inside_longer_phrase(span: Span, phrases: list[Span]) -> bool:
     """A term inside a longer listed phrase is part of it: the "sore" of "cold sore" is no pain."""
     return any(inside_longer(span, phrase) for phrase in phrases)
@@ -81,11 +100,21 @@ def inside_longer_phrase(span: Span, phrases: list[Span]) -> bool:
 
 class TargetMatcher:
     """Marks findings from the lexicon; where findings overlap, the more serious category and then
-    the longer span wins."""
+    the longer span wins.
+
+    Word patterns and "near" pairs are matched by two spaCy Matchers. Each regex is a Python call
+    per token, so the matching is arranged to make few of them, with the same findings as one
+    pattern per word and pair would give:
+    - a concept's words are one alternation (the Matcher keeps one match per concept and span);
+    - the near pairs are only matched when some word of the message could start a pair and some
+      word could end one (one regex each way over all pairs), which most questions fail.
+    Word matches span one token and near matches at least two, so matching them apart changes no
+    tie in `_rank`."""
 
     def __init__(self, nlp: Language, lexicon_path: str) -> None:
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.patterns = Matcher(nlp.vocab)
+        self.words = Matcher(nlp.vocab)
+        self.near = Matcher(nlp.vocab)
         self.exclusions = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.concepts: dict[str, dict[str, Any]] = {}
         lexicon = read_yaml(Path(lexicon_path))
@@ -96,20 +125,17 @@ class TargetMatcher:
             self.concepts[name] = concept
             if concept.get("phrases"):
                 self.phrases.add(name, phrase_docs(nlp, concept["phrases"]))
-            patterns = [[word_pattern(word)] for word in concept.get("words", [])]
-            for pair in concept.get("near", []):
-                first = word_pattern("|".join(pair["first"]))
-                second = word_pattern("|".join(pair["second"]))
-                gap = [{"OP": "?"}] * (int(pair.get("window", 4)) - 1)
-                patterns.append([first, *gap, second])
-                if not pair.get("ordered"):
-                    patterns.append([second, *gap, first])
-            if patterns:
-                self.patterns.add(name, patterns)
+            if concept.get("words"):
+                self.words.add(name, [[word_pattern(any_of(concept["words"]))]])
+            if concept.get("near"):
+                self.near.add(name, near_patterns(concept["near"]))
+        pairs = [pair for concept in lexicon["concepts"] for pair in concept.get("near", [])]
+        self.pair_starts = re.compile(f"^(?:{any_of(any_of(pair['first']) for pair in pairs)})$")
+        self.pair_ends = re.compile(f"^(?:{any_of(any_of(pair['second']) for pair in pairs)})$")
 
     def __call__(self, doc: Doc) -> Doc:
         phrases = [Span(doc, start, end, label=match_id) for match_id, start, end in self.phrases(doc)]
-        patterns = [Span(doc, start, end, label=match_id) for match_id, start, end in self.patterns(doc)]
+        patterns = [Span(doc, start, end, label=match_id) for match_id, start, end in self._pattern_matches(doc)]
         excluded = [(start, end) for _, start, end in self.exclusions(doc)]
         spans = [span for span in [*phrases, *patterns]
                  if not any(span.start < e and s < span.end for s, e in excluded)
@@ -121,6 +147,19 @@ class TargetMatcher:
                 chosen.append(span)
         doc._.findings = [self._mention(span) for span in sorted(chosen, key=lambda s: s.start)]
         return doc
+
+    def _pattern_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        matches = self.words(doc) if len(self.words) else []
+        if len(self.near) and self._pair_possible(doc):
+            matches += self.near(doc)
+        return matches
+
+    def _pair_possible(self, doc: Doc) -> bool:
+        """Whether the message has a word that starts some near pair and one that ends some pair
+        (either way round): without both, no near pattern can match."""
+        words = {token.lower_ for token in doc}
+        return any(self.pair_starts.search(word) for word in words) and \
+            any(self.pair_ends.search(word) for word in words)
 
     def _followed_by_exception(self, doc: Doc, span: Span) -> bool:
         exception = self.concepts[span.label_].get("unless_followed_by")

@@ -43,6 +43,19 @@ class Opinion:
     def as_dict(self) -> dict[str, float]:
         return {"handoff": self.handoff, "emergency": self.emergency}
 
+    def as_text(self) -> str:
+        """Both probabilities in a text slot, exactly (a float's repr reads back as the same float)."""
+        return f"{self.handoff!r} {self.emergency!r}"
+
+    @classmethod
+    def from_text(cls, text: object) -> "Opinion | None":
+        """What `as_text` wrote, or None for anything else."""
+        try:
+            handoff, emergency = map(float, text.split()) if isinstance(text, str) else ((), ())
+        except ValueError:  # not two numbers
+            return None
+        return cls.from_dict({"handoff": handoff, "emergency": emergency})
+
     @classmethod
     def from_dict(cls, data: object) -> "Opinion | None":
         """The opinion Rasa's NLU put into the parse data (rasa_ext/safety_opinion.py), or None

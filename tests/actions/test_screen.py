@@ -7,6 +7,7 @@ import pytest
 
 from actions import screen as screen_module
 from actions.screen import ActionScreenMessage
+from bot.safety.learned import PARSE_DATA_KEY
 from tests.support.stores import migrated_store
 from tests.support.trackers import action_event, bot_event, make_tracker, run_action, user_event
 
@@ -88,6 +89,26 @@ def test_yes_to_the_question_hands_off_the_earlier_message(ticket_db):
     assert "pause" in event_names(result)
     (ticket,) = ticket_db.list_open()
     assert ticket.trigger_message == "bruising after meso??" and ticket.reason == "side_effect"
+
+
+def test_the_question_keeps_the_opinion_nlu_formed_and_yes_re_screens_without_the_encoder(ticket_db, monkeypatch):
+    asking = user_event("bruising after meso??", "faq_side_effects")
+    asking["parse_data"][PARSE_DATA_KEY] = {"handoff": 0.31, "emergency": 0.002}
+    asked = run_action(ActionScreenMessage(), make_tracker([asking]))
+    slots = {e["name"]: e["value"] for e in asked.events if e["event"] == "slot"}
+    assert slots["screen_pending_opinion"] == "0.31 0.002"
+
+    def no_encoder():
+        raise AssertionError("the earlier message's opinion was kept; no encoder is needed")
+
+    monkeypatch.setattr("bot.language.encoder.sentence_encoder", no_encoder)
+    yes = user_event("yes", "affirm")
+    yes["parse_data"][PARSE_DATA_KEY] = {"handoff": 0.01, "emergency": 0.0}
+    tracker = make_tracker([yes])
+    tracker.slots.update(slots)
+    result = run_action(ActionScreenMessage(), tracker)
+    assert "pause" in event_names(result)
+    assert ticket_db.list_open()[0].trigger_message == "bruising after meso??"
 
 
 def test_no_to_the_question_answers_the_earlier_question(ticket_db):

@@ -22,6 +22,16 @@ def test_an_opinion_survives_the_parse_data_as_a_dict():
     assert Opinion.from_dict(opinion.as_dict()) == opinion
 
 
+def test_an_opinion_survives_a_text_slot_exactly():
+    opinion = learned_screen().opinion(MESSAGES[1])
+    assert Opinion.from_text(opinion.as_text()) == opinion
+
+
+@pytest.mark.parametrize("text", [None, "", "0.9", "0.9 0.1 0.2", "high low", "1.5 0.1", "nan 0.1", 0.9])
+def test_a_slot_that_is_not_two_probabilities_is_no_opinion(text):
+    assert Opinion.from_text(text) is None
+
+
 @pytest.mark.parametrize("data", [None, [], "0.9", {}, {"handoff": 0.9}, {"handoff": "0.9", "emergency": 0.1},
                                   {"handoff": 1.5, "emergency": 0.1}, {"handoff": -0.1, "emergency": 0.1},
                                   {"handoff": float("nan"), "emergency": 0.1}])

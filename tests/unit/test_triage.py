@@ -4,7 +4,8 @@ import pytest
 
 from bot.kinds import Finding, Reason, Severity
 from bot.safety import Outcome, ScreenResult, screen
-from bot.triage import PENDING_INTENT, PENDING_TEXT, PENDING_TOPICS, HandoffNeed, Turn, triage
+from bot.safety.learned import Opinion
+from bot.triage import PENDING_INTENT, PENDING_OPINION, PENDING_TEXT, PENDING_TOPICS, HandoffNeed, Turn, triage
 
 RESPONSES = frozenset({"utter_faq_side_effects", "utter_faq_sessions", "utter_faq_results"})
 NOTHING = ScreenResult(Outcome.ANSWER, None, None, False, ())
@@ -19,9 +20,13 @@ def turn(text="hello", intent="greet", **state):
     return Turn(conversation_id="c1", channel="rest", text=text, intent=intent, **state)
 
 
+CLEARED = {PENDING_TEXT: None, PENDING_INTENT: None, PENDING_OPINION: None}
+
+
 def plan_for(the_turn, screened=NOTHING, earlier=None):
-    def rescreen(text):
+    def rescreen(text, opinion):
         assert earlier is not None, "this row must not re-screen anything"
+        assert (text, opinion) == (the_turn.pending_text, the_turn.pending_opinion)
         return earlier
 
     return triage(the_turn, screened, screen=rescreen, responses=RESPONSES)
@@ -48,7 +53,7 @@ def test_an_emergency_says_the_line_then_hands_off_and_pauses():
     plan = plan_for(turn("I can't breathe", "faq_pain"), screened)
     assert plan.lines == ("emergency",)
     assert plan.handoff == HandoffNeed(Reason.emergency, Severity.emergency, "I can't breathe")
-    assert plan.pauses and dict(plan.slots) == {PENDING_TEXT: None, PENDING_INTENT: None}
+    assert plan.pauses and dict(plan.slots) == CLEARED
 
 
 def test_an_emergency_written_for_someone_else_gets_wording_for_the_writer():
@@ -66,7 +71,17 @@ def test_an_emergency_outranks_a_pending_question_even_when_it_starts_with_yes()
 def test_unsure_asks_remembers_the_message_and_stops_the_faq_answer():
     plan = plan_for(turn("bruising after meso??", "faq_side_effects"), result(Outcome.CLARIFY))
     assert plan.ask_happening_now and plan.stop and plan.handoff is None
-    assert dict(plan.slots) == {PENDING_TEXT: "bruising after meso??", PENDING_INTENT: "faq_side_effects"}
+    assert dict(plan.slots) == {PENDING_TEXT: "bruising after meso??", PENDING_INTENT: "faq_side_effects",
+                                PENDING_OPINION: None}
+
+
+def test_unsure_remembers_the_learned_opinion_nlu_formed_and_yes_re_screens_with_it():
+    opinion = Opinion(handoff=0.4123456789, emergency=0.0012)
+    asked = plan_for(turn("bruising after meso??", "faq_side_effects", opinion=opinion), result(Outcome.CLARIFY))
+    remembered = Opinion.from_text(dict(asked.slots)[PENDING_OPINION])
+    assert remembered == opinion
+    yes = turn("yes", "affirm", pending_text="bruising after meso??", pending_opinion=remembered)
+    assert plan_for(yes, earlier=result(Outcome.CLARIFY, findings=BRUISING)).pauses  # rescreen checks the opinion
 
 
 def test_unsure_with_a_red_flag_word_gives_the_emergency_line_before_asking():
@@ -97,7 +112,7 @@ def test_yes_to_an_earlier_contraindication_is_a_contraindication_ticket():
 def test_no_answers_the_earlier_question_and_stops_the_rule():
     plan = plan_for(turn("no", "deny", pending_text="bruising??", pending_intent="faq_side_effects"))
     assert plan.lines == ("clarify_denied",) and plan.response == "utter_faq_side_effects" and plan.stop
-    assert dict(plan.slots) == {PENDING_TEXT: None, PENDING_INTENT: None}
+    assert dict(plan.slots) == CLEARED
 
 
 def test_no_to_a_question_with_no_answer_of_its_own_says_only_the_line():
@@ -107,7 +122,7 @@ def test_no_to_a_question_with_no_answer_of_its_own_says_only_the_line():
 
 def test_anything_but_yes_or_no_is_a_new_message_and_forgets_the_question():
     plan = plan_for(turn("how many sessions?", "faq_sessions", pending_text="bruising??"))
-    assert dict(plan.slots) == {PENDING_TEXT: None, PENDING_INTENT: None} and plan.handoff is None
+    assert dict(plan.slots) == CLEARED and plan.handoff is None
 
 
 @pytest.mark.parametrize("last_action, reason", [(None, Reason.human_request),
