@@ -325,15 +325,24 @@ def rasa_command(
 def start_action_server(
     port: int, log_dir: Path, timeout: float = 60.0, extra_env: dict | None = None
 ) -> ManagedProcess:
-    if not port_is_free(port):
-        raise ServerError(f"port {port} is busy: is the assistant already running?")
-    managed = spawn("actions", action_server_command(port), log_dir, {**ACTION_SERVER_LIMITS, **(extra_env or {})})
+    managed = spawn_action_server(port, log_dir, extra_env)
     try:
-        wait_until(managed, f"http://{HOST}:{port}/health", timeout)
+        wait_for_action_server(managed, port, timeout)
     except ServerError:
         managed.stop()
         raise
     return managed
+
+
+def spawn_action_server(port: int, log_dir: Path, extra_env: dict | None = None) -> ManagedProcess:
+    """The action server's process, started; `wait_for_action_server` waits until it serves."""
+    if not port_is_free(port):
+        raise ServerError(f"port {port} is busy: is the assistant already running?")
+    return spawn("actions", action_server_command(port), log_dir, {**ACTION_SERVER_LIMITS, **(extra_env or {})})
+
+
+def wait_for_action_server(managed: ManagedProcess, port: int, timeout: float = 60.0) -> None:
+    wait_until(managed, f"http://{HOST}:{port}/health", timeout)
 
 
 def listening_addresses(port: int) -> list[str]:
@@ -440,12 +449,16 @@ def running_stack(
     # The staff CLI (resolve → resume) reads this run's API token from here.
     write_private(run_dir / "auth_token", stack.auth_token)
     try:
-        stack.processes.append(start_action_server(stack.action_port, run_dir, extra_env=extra_env))
+        # Both servers start at once (Rasa needs the action server only for its first message), so
+        # the stack is ready when the slower of the two is, not after the two in turn.
+        actions = spawn_action_server(stack.action_port, run_dir, extra_env=extra_env)
+        stack.processes.append(actions)
         endpoints = render_endpoints(run_dir, stack.action_port, tracker_db, stock=stock, redis_url=redis_url)
         stack.processes.append(
             start_rasa_server(model, stack.rasa_port, endpoints, run_dir, stack.auth_token, stock=stock,
                               credentials=credentials, extra_env={**(extra_env or {}), **(rasa_env or {})})
         )
+        wait_for_action_server(actions, stack.action_port)
         yield stack
     finally:
         stack.stop()
