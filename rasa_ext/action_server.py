@@ -25,5 +25,5 @@ from bot.safety import warm_up  # noqa: E402
 
 upgrade_database(default_database_url())  # at start-up, once, before any turn opens the ticket store
 start_worker(lambda: load_profile().name)  # staff notifications and the spool, outside the patients' turns
-warm_up()  # the safety screen's rules and learned opinion, before the first patient's turn
+warm_up()  # the safety screen's rules, before the first patient's turn (the learned opinion stays lazy)
 main()
